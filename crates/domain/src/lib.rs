@@ -1,0 +1,11 @@
+#![doc = include_str!("../README.md")]
+
+pub mod approval;
+pub mod audit;
+pub mod content;
+pub mod error;
+pub mod lifecycle;
+pub mod slug;
+pub mod visibility;
+
+pub use error::DomainError;

@@ -1,0 +1,263 @@
+//! Who sees what (§6 of the spec), and how an embargoed release reads once its instant has passed (§5).
+//!
+//! [`visible_to`] is the rule; storage expresses the very same rule as a SQL condition so that
+//! it is applied inside every query, and a test in storage checks that the two agree.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::lifecycle::State;
+
+/// Roles of the contract.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum Role {
+    /// Writes releases of their department.
+    Drafter,
+    /// A drafter who may also publish, cancel embargoes, correct and withdraw.
+    Editor,
+    /// The office of one person (a minister): reviews releases needing that person's approval.
+    MinisterOffice,
+    /// An API client reading public releases (embargoed ones too when accredited).
+    Integrator,
+    /// Manages departments, people, tokens and webhooks; sees everything.
+    Admin,
+}
+
+impl Role {
+    /// Every role, in contract order.
+    pub const ALL: [Role; 5] = [
+        Self::Drafter,
+        Self::Editor,
+        Self::MinisterOffice,
+        Self::Integrator,
+        Self::Admin,
+    ];
+
+    /// Stored and contract name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Drafter => "DRAFTER",
+            Self::Editor => "EDITOR",
+            Self::MinisterOffice => "MINISTER_OFFICE",
+            Self::Integrator => "INTEGRATOR",
+            Self::Admin => "ADMIN",
+        }
+    }
+
+    /// Parses a role name, case-insensitively (`minister_office`, `Minister-Office`).
+    pub fn parse(s: &str) -> Option<Self> {
+        let normalized = s.trim().to_ascii_uppercase().replace('-', "_");
+        Self::ALL.into_iter().find(|r| r.as_str() == normalized)
+    }
+
+    /// Whether the role writes releases of its department.
+    pub fn is_staff(self) -> bool {
+        matches!(self, Self::Drafter | Self::Editor)
+    }
+}
+
+/// An authenticated caller. Anonymous callers are `None` wherever a viewer is optional.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Viewer {
+    /// User name (several tokens may share it: four eyes is about this name).
+    pub user_name: String,
+    /// Role of the token.
+    pub role: Role,
+    /// Department of a drafter or editor.
+    pub department_id: Option<String>,
+    /// Person whose office a minister-office token speaks for.
+    pub person_id: Option<String>,
+    /// Whether an integrator is accredited to read embargoed releases.
+    pub embargo_access: bool,
+}
+
+/// What the visibility rule needs to know about a release.
+#[derive(Debug, Clone, Copy)]
+pub struct VisibilityFacts<'a> {
+    /// Stored state.
+    pub state: State,
+    /// Department.
+    pub department_id: &'a str,
+    /// Embargo instant, when embargoed.
+    pub embargo_until: Option<DateTime<Utc>>,
+    /// Offices whose approval the release needs or had (every person ever required).
+    pub offices: &'a [String],
+}
+
+/// The state a release reads as at `now`: an embargoed release whose instant has passed reads as published.
+pub fn effective_state(
+    state: State,
+    embargo_until: Option<DateTime<Utc>>,
+    now: DateTime<Utc>,
+) -> State {
+    match (state, embargo_until) {
+        (State::Embargoed, Some(until)) if until <= now => State::Published,
+        _ => state,
+    }
+}
+
+/// When a release reads as published at `now`: the stored time, or the embargo instant once it has passed.
+pub fn effective_published_at(
+    state: State,
+    published_at: Option<DateTime<Utc>>,
+    embargo_until: Option<DateTime<Utc>>,
+    now: DateTime<Utc>,
+) -> Option<DateTime<Utc>> {
+    match effective_state(state, embargo_until, now) {
+        State::Published | State::Withdrawn => published_at.or(embargo_until),
+        _ => None,
+    }
+}
+
+/// Whether the public (anonymous callers, integrators) sees the release at `now`.
+pub fn publicly_visible(
+    state: State,
+    embargo_until: Option<DateTime<Utc>>,
+    now: DateTime<Utc>,
+) -> bool {
+    matches!(
+        effective_state(state, embargo_until, now),
+        State::Published | State::Withdrawn
+    )
+}
+
+/// The visibility rule of §6: whether `viewer` (None = anonymous) may see the release at `now`.
+pub fn visible_to(
+    viewer: Option<&Viewer>,
+    facts: &VisibilityFacts<'_>,
+    now: DateTime<Utc>,
+) -> bool {
+    if publicly_visible(facts.state, facts.embargo_until, now) {
+        return true;
+    }
+    let Some(viewer) = viewer else { return false };
+    match viewer.role {
+        Role::Admin => true,
+        Role::Drafter | Role::Editor => {
+            viewer.department_id.as_deref() == Some(facts.department_id)
+        }
+        Role::MinisterOffice => {
+            facts.state.is_in_review_or_later()
+                && viewer
+                    .person_id
+                    .as_deref()
+                    .is_some_and(|p| facts.offices.iter().any(|o| o == p))
+        }
+        Role::Integrator => viewer.embargo_access && facts.state == State::Embargoed,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    fn at(secs: i64) -> DateTime<Utc> {
+        Utc.timestamp_opt(secs, 0).single().expect("valid instant")
+    }
+
+    fn viewer(role: Role) -> Viewer {
+        Viewer {
+            user_name: "u".into(),
+            role,
+            department_id: Some("d1".into()),
+            person_id: Some("p1".into()),
+            embargo_access: false,
+        }
+    }
+
+    #[test]
+    fn an_embargoed_release_reads_as_published_from_its_instant_on() {
+        assert_eq!(
+            effective_state(State::Embargoed, Some(at(100)), at(99)),
+            State::Embargoed
+        );
+        assert_eq!(
+            effective_state(State::Embargoed, Some(at(100)), at(100)),
+            State::Published
+        );
+        assert_eq!(
+            effective_published_at(State::Embargoed, None, Some(at(100)), at(101)),
+            Some(at(100))
+        );
+    }
+
+    #[test]
+    fn the_public_never_sees_an_embargoed_release_before_its_instant() {
+        let offices = vec![];
+        let facts = VisibilityFacts {
+            state: State::Embargoed,
+            department_id: "d1",
+            embargo_until: Some(at(100)),
+            offices: &offices,
+        };
+        assert!(!visible_to(None, &facts, at(99)));
+        assert!(!visible_to(Some(&viewer(Role::Integrator)), &facts, at(99)));
+        let accredited = Viewer {
+            embargo_access: true,
+            ..viewer(Role::Integrator)
+        };
+        assert!(visible_to(Some(&accredited), &facts, at(99)));
+        assert!(visible_to(None, &facts, at(100)));
+    }
+
+    #[test]
+    fn staff_see_only_their_own_departments_drafts() {
+        let offices = vec![];
+        let facts = VisibilityFacts {
+            state: State::Draft,
+            department_id: "d1",
+            embargo_until: None,
+            offices: &offices,
+        };
+        assert!(visible_to(Some(&viewer(Role::Drafter)), &facts, at(0)));
+        let other = Viewer {
+            department_id: Some("d2".into()),
+            ..viewer(Role::Editor)
+        };
+        assert!(!visible_to(Some(&other), &facts, at(0)));
+        assert!(visible_to(Some(&viewer(Role::Admin)), &facts, at(0)));
+    }
+
+    #[test]
+    fn an_office_sees_releases_in_review_that_need_its_approval_but_not_drafts() {
+        let offices = vec!["p1".to_string()];
+        let mut facts = VisibilityFacts {
+            state: State::InReview,
+            department_id: "d9",
+            embargo_until: None,
+            offices: &offices,
+        };
+        assert!(visible_to(
+            Some(&viewer(Role::MinisterOffice)),
+            &facts,
+            at(0)
+        ));
+        facts.state = State::Draft;
+        assert!(!visible_to(
+            Some(&viewer(Role::MinisterOffice)),
+            &facts,
+            at(0)
+        ));
+        let none = vec![];
+        let facts = VisibilityFacts {
+            state: State::InReview,
+            department_id: "d9",
+            embargo_until: None,
+            offices: &none,
+        };
+        assert!(!visible_to(
+            Some(&viewer(Role::MinisterOffice)),
+            &facts,
+            at(0)
+        ));
+    }
+
+    #[test]
+    fn role_names_are_case_insensitive() {
+        assert_eq!(Role::parse("minister_office"), Some(Role::MinisterOffice));
+        assert_eq!(Role::parse("Admin"), Some(Role::Admin));
+        assert_eq!(Role::parse("root"), None);
+    }
+}
