@@ -3,6 +3,7 @@
 pub mod approval;
 pub mod audit;
 pub mod content;
+pub mod directory;
 pub mod error;
 pub mod lifecycle;
 pub mod slug;

@@ -1,0 +1,371 @@
+//! Departments, people and tokens: what an admin maintains. Every change is audited.
+//!
+//! Tokens are 32 random bytes, shown once as `prt_<64 hex>`; only their SHA-256 is stored, and a
+//! token is found by looking its hash up (an indexed equality, so no secret is ever compared
+//! byte by byte in application code).
+
+use std::collections::{BTreeMap, HashMap};
+
+use chrono::{DateTime, Utc};
+use pressroom_domain::content::sha256_hex;
+use pressroom_domain::directory::{check_department, check_grant, check_person};
+use pressroom_domain::visibility::{Role, Viewer};
+use rand::RngCore;
+use sea_orm::sea_query::Expr;
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, Condition, EntityTrait, QueryFilter, QueryOrder, Set,
+};
+use serde_json::{Value, json};
+
+use crate::audit::{self, NewEntry};
+use crate::clock::micros;
+use crate::entity::{departments, people, tokens};
+use crate::error::{StorageError, StorageResult};
+use crate::store::Store;
+
+/// A department.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Department {
+    /// Id.
+    pub id: String,
+    /// URL slug.
+    pub slug: String,
+    /// Name.
+    pub name: String,
+    /// IANA time zone.
+    pub time_zone: String,
+}
+
+impl From<departments::Model> for Department {
+    fn from(m: departments::Model) -> Self {
+        Self {
+            id: m.id,
+            slug: m.slug,
+            name: m.name,
+            time_zone: m.time_zone,
+        }
+    }
+}
+
+/// A person: a minister or another speaker.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Person {
+    /// Id.
+    pub id: String,
+    /// Name.
+    pub name: String,
+    /// Title, e.g. "klimat- och miljöminister".
+    pub title: String,
+    /// Department id.
+    pub department_id: Option<String>,
+}
+
+impl From<people::Model> for Person {
+    fn from(m: people::Model) -> Self {
+        Self {
+            id: m.id,
+            name: m.name,
+            title: m.title,
+            department_id: m.department_id,
+        }
+    }
+}
+
+/// What a new token grants.
+#[derive(Debug, Clone)]
+pub struct TokenGrant {
+    /// The user's name (tokens with the same name belong to the same user).
+    pub user_name: String,
+    /// Role.
+    pub role: Role,
+    /// Department slug, for drafters and editors.
+    pub department: Option<String>,
+    /// Person id, for a minister's office.
+    pub person_id: Option<String>,
+    /// Accredited for embargoed releases (integrators).
+    pub embargo_access: bool,
+    /// Optional expiry.
+    pub expires_at: Option<DateTime<Utc>>,
+}
+
+/// A freshly created token: its id and the secret, shown once.
+#[derive(Debug, Clone)]
+pub struct CreatedToken {
+    /// Id (for revoking).
+    pub id: String,
+    /// The bearer token.
+    pub token: String,
+}
+
+fn details(pairs: impl IntoIterator<Item = (&'static str, Value)>) -> BTreeMap<String, Value> {
+    pairs.into_iter().map(|(k, v)| (k.to_owned(), v)).collect()
+}
+
+impl Store {
+    /// Creates a department.
+    pub async fn create_department(
+        &self,
+        actor: &str,
+        slug: &str,
+        name: &str,
+        time_zone: &str,
+    ) -> StorageResult<Department> {
+        check_department(slug, name, time_zone)?;
+        let now = self.now();
+        let txn = self.begin_write().await?;
+        let row = departments::ActiveModel {
+            id: Set(uuid::Uuid::now_v7().to_string()),
+            slug: Set(slug.to_owned()),
+            name: Set(name.to_owned()),
+            time_zone: Set(time_zone.to_owned()),
+            created_at: Set(micros(now)),
+        }
+        .insert(&txn)
+        .await
+        .map_err(|e| {
+            if StorageError::is_unique_violation(&e) {
+                StorageError::validation("input.slug", "a department with this slug exists")
+            } else {
+                e.into()
+            }
+        })?;
+        let d = details([
+            ("departmentId", json!(row.id)),
+            ("slug", json!(slug)),
+            ("name", json!(name)),
+            ("timeZone", json!(time_zone)),
+        ]);
+        audit::append(&txn, admin_entry(actor, "createDepartment", &d), now).await?;
+        txn.commit().await?;
+        Ok(row.into())
+    }
+
+    /// Creates a person, optionally in a department (by slug).
+    pub async fn create_person(
+        &self,
+        actor: &str,
+        name: &str,
+        title: &str,
+        department: Option<&str>,
+    ) -> StorageResult<Person> {
+        check_person(name, title)?;
+        let now = self.now();
+        let txn = self.begin_write().await?;
+        let department_id = match department {
+            Some(slug) => Some(
+                departments::Entity::find()
+                    .filter(departments::Column::Slug.eq(slug))
+                    .one(&txn)
+                    .await?
+                    .ok_or_else(|| {
+                        StorageError::validation("input.department", "no department has this slug")
+                    })?
+                    .id,
+            ),
+            None => None,
+        };
+        let row = people::ActiveModel {
+            id: Set(uuid::Uuid::now_v7().to_string()),
+            name: Set(name.to_owned()),
+            title: Set(title.to_owned()),
+            department_id: Set(department_id),
+            created_at: Set(micros(now)),
+        }
+        .insert(&txn)
+        .await?;
+        let d = details([
+            ("personId", json!(row.id)),
+            ("name", json!(name)),
+            ("title", json!(title)),
+        ]);
+        audit::append(&txn, admin_entry(actor, "createPerson", &d), now).await?;
+        txn.commit().await?;
+        Ok(row.into())
+    }
+
+    /// Every department, by name.
+    pub async fn departments(&self) -> StorageResult<Vec<Department>> {
+        Ok(departments::Entity::find()
+            .order_by_asc(departments::Column::Name)
+            .order_by_asc(departments::Column::Id)
+            .all(self.connection())
+            .await?
+            .into_iter()
+            .map(Into::into)
+            .collect())
+    }
+
+    /// Every person, by name.
+    pub async fn people(&self) -> StorageResult<Vec<Person>> {
+        Ok(people::Entity::find()
+            .order_by_asc(people::Column::Name)
+            .order_by_asc(people::Column::Id)
+            .all(self.connection())
+            .await?
+            .into_iter()
+            .map(Into::into)
+            .collect())
+    }
+
+    /// Departments by id (one query).
+    pub async fn departments_by_ids(
+        &self,
+        ids: &[String],
+    ) -> StorageResult<HashMap<String, Department>> {
+        if ids.is_empty() {
+            return Ok(HashMap::new());
+        }
+        Ok(departments::Entity::find()
+            .filter(departments::Column::Id.is_in(ids.iter().cloned()))
+            .all(self.connection())
+            .await?
+            .into_iter()
+            .map(|m| (m.id.clone(), m.into()))
+            .collect())
+    }
+
+    /// People by id (one query).
+    pub async fn people_by_ids(&self, ids: &[String]) -> StorageResult<HashMap<String, Person>> {
+        if ids.is_empty() {
+            return Ok(HashMap::new());
+        }
+        Ok(people::Entity::find()
+            .filter(people::Column::Id.is_in(ids.iter().cloned()))
+            .all(self.connection())
+            .await?
+            .into_iter()
+            .map(|m| (m.id.clone(), m.into()))
+            .collect())
+    }
+
+    /// Creates a token; `actor` is the admin (or `cli` for the command line).
+    pub async fn create_token(
+        &self,
+        actor: &str,
+        grant: TokenGrant,
+    ) -> StorageResult<CreatedToken> {
+        check_grant(
+            &grant.user_name,
+            grant.role,
+            grant.department.is_some(),
+            grant.person_id.is_some(),
+            grant.embargo_access,
+        )?;
+        let now = self.now();
+        let txn = self.begin_write().await?;
+        let department_id = match grant.department.as_deref() {
+            Some(slug) => Some(
+                departments::Entity::find()
+                    .filter(departments::Column::Slug.eq(slug))
+                    .one(&txn)
+                    .await?
+                    .ok_or_else(|| {
+                        StorageError::validation("input.department", "no department has this slug")
+                    })?
+                    .id,
+            ),
+            None => None,
+        };
+        if let Some(person) = grant.person_id.as_deref()
+            && people::Entity::find_by_id(person.to_owned())
+                .one(&txn)
+                .await?
+                .is_none()
+        {
+            return Err(StorageError::validation(
+                "input.personId",
+                "no person has this id",
+            ));
+        }
+        let mut secret = [0u8; 32];
+        rand::rng().fill_bytes(&mut secret);
+        let token = format!("prt_{}", hex::encode(secret));
+        let id = uuid::Uuid::now_v7().to_string();
+        tokens::ActiveModel {
+            id: Set(id.clone()),
+            user_name: Set(grant.user_name.clone()),
+            token_hash: Set(sha256_hex(token.as_bytes())),
+            role: Set(grant.role.as_str().to_owned()),
+            department_id: Set(department_id),
+            person_id: Set(grant.person_id.clone()),
+            embargo_access: Set(grant.embargo_access),
+            created_at: Set(micros(now)),
+            revoked_at: Set(None),
+            expires_at: Set(grant.expires_at.map(micros)),
+        }
+        .insert(&txn)
+        .await?;
+        let d = details([
+            ("tokenId", json!(id)),
+            ("name", json!(grant.user_name)),
+            ("role", json!(grant.role.as_str())),
+            ("department", json!(grant.department)),
+            ("personId", json!(grant.person_id)),
+            ("embargoAccess", json!(grant.embargo_access)),
+        ]);
+        audit::append(&txn, admin_entry(actor, "createToken", &d), now).await?;
+        txn.commit().await?;
+        Ok(CreatedToken { id, token })
+    }
+
+    /// Revokes a token with immediate effect; false when no unrevoked token has this id.
+    pub async fn revoke_token(&self, actor: &str, id: &str) -> StorageResult<bool> {
+        let now = self.now();
+        let txn = self.begin_write().await?;
+        let result = tokens::Entity::update_many()
+            .col_expr(tokens::Column::RevokedAt, Expr::value(micros(now)))
+            .filter(tokens::Column::Id.eq(id))
+            .filter(tokens::Column::RevokedAt.is_null())
+            .exec(&txn)
+            .await?;
+        if result.rows_affected == 0 {
+            return Ok(false);
+        }
+        let d = details([("tokenId", json!(id))]);
+        audit::append(&txn, admin_entry(actor, "revokeToken", &d), now).await?;
+        txn.commit().await?;
+        Ok(true)
+    }
+
+    /// The viewer a bearer token stands for, if it is known, unrevoked and unexpired.
+    pub async fn authenticate(&self, token: &str) -> StorageResult<Option<Viewer>> {
+        let now = micros(self.now());
+        let row = tokens::Entity::find()
+            .filter(tokens::Column::TokenHash.eq(sha256_hex(token.as_bytes())))
+            .filter(tokens::Column::RevokedAt.is_null())
+            .filter(
+                Condition::any()
+                    .add(tokens::Column::ExpiresAt.is_null())
+                    .add(tokens::Column::ExpiresAt.gt(now)),
+            )
+            .one(self.connection())
+            .await?;
+        let Some(row) = row else { return Ok(None) };
+        let role = Role::parse(&row.role)
+            .ok_or_else(|| StorageError::Internal(format!("unknown role {}", row.role)))?;
+        Ok(Some(Viewer {
+            user_name: row.user_name,
+            role,
+            department_id: row.department_id,
+            person_id: row.person_id,
+            embargo_access: row.embargo_access,
+        }))
+    }
+}
+
+/// An audit entry for an admin action (no release).
+pub(crate) fn admin_entry<'a>(
+    actor: &'a str,
+    action: &'a str,
+    details: &'a BTreeMap<String, Value>,
+) -> NewEntry<'a> {
+    NewEntry {
+        actor,
+        action,
+        release_id: None,
+        from_state: None,
+        to_state: None,
+        revision: None,
+        details,
+    }
+}

@@ -1,0 +1,92 @@
+//! Connecting, migrating and opening write transactions.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use pressroom_migrations::{Migrator, MigratorTrait};
+use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
+use sea_orm::{
+    ConnectOptions, Database, DatabaseConnection, DatabaseTransaction, DbBackend,
+    SqliteTransactionMode, TransactionOptions, TransactionTrait,
+};
+
+use crate::clock::{Clock, SystemClock};
+use crate::error::StorageResult;
+
+/// How long a SQLite writer waits for another writer's lock before giving up.
+pub const SQLITE_BUSY_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// The database and the clock every operation reads.
+#[derive(Clone, Debug)]
+pub struct Store {
+    db: DatabaseConnection,
+    clock: Arc<dyn Clock>,
+}
+
+impl Store {
+    /// Connects to `url` (`sqlite://file.db?mode=rwc` or `postgres://…`). SQLite runs in WAL mode
+    /// with a busy timeout, `synchronous = FULL` and foreign keys on.
+    pub async fn connect(url: &str) -> StorageResult<Self> {
+        let mut options = ConnectOptions::new(url.to_owned());
+        options.sqlx_logging(false);
+        if url.starts_with("sqlite:") {
+            options.max_connections(8).map_sqlx_sqlite_opts(|o| {
+                o.journal_mode(SqliteJournalMode::Wal)
+                    .busy_timeout(SQLITE_BUSY_TIMEOUT)
+                    .synchronous(SqliteSynchronous::Full)
+                    .foreign_keys(true)
+            });
+        } else {
+            options.max_connections(16);
+        }
+        let db = Database::connect(options).await?;
+        Ok(Self {
+            db,
+            clock: Arc::new(SystemClock),
+        })
+    }
+
+    /// Applies every pending migration.
+    pub async fn migrate(&self) -> StorageResult<()> {
+        Migrator::up(&self.db, None).await?;
+        Ok(())
+    }
+
+    /// Replaces the clock (tests).
+    pub fn with_clock(mut self, clock: Arc<dyn Clock>) -> Self {
+        self.clock = clock;
+        self
+    }
+
+    /// The current instant, as every rule of one operation sees it.
+    pub fn now(&self) -> DateTime<Utc> {
+        self.clock.now()
+    }
+
+    /// The underlying connection, for tools and tests.
+    pub fn connection(&self) -> &DatabaseConnection {
+        &self.db
+    }
+
+    /// Which database this is.
+    pub fn backend(&self) -> DbBackend {
+        self.db.get_database_backend()
+    }
+
+    /// Checks that the database answers.
+    pub async fn ping(&self) -> StorageResult<()> {
+        self.db.ping().await?;
+        Ok(())
+    }
+
+    /// Opens a write transaction. On SQLite it takes the write lock at once (`BEGIN IMMEDIATE`),
+    /// so that a transaction that reads before it writes cannot fail half-way on a lock upgrade.
+    pub(crate) async fn begin_write(&self) -> StorageResult<DatabaseTransaction> {
+        let options = TransactionOptions {
+            sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
+            ..TransactionOptions::default()
+        };
+        Ok(self.db.begin_with_options(options).await?)
+    }
+}
