@@ -1,1 +1,20 @@
-//! placeholder
+#![doc = include_str!("../README.md")]
+
+pub mod context;
+pub mod contract;
+pub mod error;
+pub mod http;
+pub mod inputs;
+pub mod mutation;
+pub mod query;
+pub mod scalars;
+pub mod schema;
+pub mod subscription;
+pub mod types;
+
+pub use http::app;
+
+/// The full GraphQL schema in SDL (what `pressroom schema` prints and `docs/schema.graphql` holds).
+pub fn schema_sdl() -> String {
+    schema::sdl()
+}

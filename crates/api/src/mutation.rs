@@ -1,0 +1,285 @@
+//! The root mutation. Every release mutation takes `expectedVersion`; the domain decides, storage
+//! persists with a guarded update, and the result is the release as it is after the write.
+
+use async_graphql::{Context, ID, Object};
+use pressroom_domain::content::check_note;
+use pressroom_domain::lifecycle::Command;
+use pressroom_storage::directory::TokenGrant;
+
+use crate::context::{request, store};
+use crate::error::{ApiError, ApiResult};
+use crate::inputs::{DepartmentInput, PersonInput, ReleaseInput, TokenInput, WebhookEndpointInput};
+use crate::scalars::Instant;
+use crate::types::{
+    CreatedToken, CreatedWebhookEndpoint, Department, Person, Release, WebhookEndpoint,
+};
+
+/// Writes.
+#[derive(Default, Debug)]
+pub struct Mutation;
+
+async fn act(
+    ctx: &Context<'_>,
+    id: &ID,
+    expected_version: i32,
+    command: Command,
+    department: Option<&str>,
+) -> ApiResult<Release> {
+    let viewer = request(ctx)?.require_viewer()?;
+    Ok(Release(
+        store(ctx)?
+            .act(viewer, id, expected_version, command, department)
+            .await?,
+    ))
+}
+
+fn note(field: &str, text: String) -> ApiResult<String> {
+    check_note(field, &text)?;
+    Ok(text)
+}
+
+#[Object]
+impl Mutation {
+    /// Creates a release (DRAFT, revision 1) in the input's department.
+    async fn create_release(&self, ctx: &Context<'_>, input: ReleaseInput) -> ApiResult<Release> {
+        let viewer = request(ctx)?.require_viewer()?;
+        let (department, content) = input.into_content()?;
+        Ok(Release(
+            store(ctx)?
+                .create_release(viewer, &department, content)
+                .await?,
+        ))
+    }
+
+    /// Replaces the content: a new revision; approvals that no longer cover it are void.
+    async fn update_release(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        expected_version: i32,
+        input: ReleaseInput,
+    ) -> ApiResult<Release> {
+        request(ctx)?.require_viewer()?;
+        let (department, content) = input.into_content()?;
+        act(
+            ctx,
+            &id,
+            expected_version,
+            Command::Update(content),
+            Some(&department),
+        )
+        .await
+    }
+
+    /// DRAFT → IN_REVIEW; the content must be complete.
+    async fn submit_for_review(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        expected_version: i32,
+    ) -> ApiResult<Release> {
+        act(ctx, &id, expected_version, Command::SubmitForReview, None).await
+    }
+
+    /// IN_REVIEW → DRAFT by a required office, with a comment.
+    async fn request_changes(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        expected_version: i32,
+        comment: String,
+    ) -> ApiResult<Release> {
+        request(ctx)?.require_viewer()?;
+        act(
+            ctx,
+            &id,
+            expected_version,
+            Command::RequestChanges(note("comment", comment)?),
+            None,
+        )
+        .await
+    }
+
+    /// Records the caller's office's approval of the current revision.
+    async fn approve_release(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        expected_version: i32,
+    ) -> ApiResult<Release> {
+        act(ctx, &id, expected_version, Command::Approve, None).await
+    }
+
+    /// APPROVED/EMBARGOED → EMBARGOED until the instant (explicit offset, in the future).
+    async fn schedule_release(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        expected_version: i32,
+        embargo_until: Instant,
+    ) -> ApiResult<Release> {
+        request(ctx)?.require_viewer()?;
+        let until = embargo_until.valid("embargoUntil")?;
+        act(ctx, &id, expected_version, Command::Schedule(until), None).await
+    }
+
+    /// EMBARGOED → APPROVED, with a reason.
+    async fn cancel_embargo(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        expected_version: i32,
+        reason: String,
+    ) -> ApiResult<Release> {
+        request(ctx)?.require_viewer()?;
+        act(
+            ctx,
+            &id,
+            expected_version,
+            Command::CancelEmbargo(note("reason", reason)?),
+            None,
+        )
+        .await
+    }
+
+    /// APPROVED/EMBARGOED → PUBLISHED now.
+    async fn publish_now(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        expected_version: i32,
+    ) -> ApiResult<Release> {
+        act(ctx, &id, expected_version, Command::PublishNow, None).await
+    }
+
+    /// Corrects a published release (never its quotes), with a public note.
+    async fn correct_release(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        expected_version: i32,
+        input: ReleaseInput,
+        note: String,
+    ) -> ApiResult<Release> {
+        request(ctx)?.require_viewer()?;
+        let note = self::note("note", note)?;
+        let (department, content) = input.into_content()?;
+        act(
+            ctx,
+            &id,
+            expected_version,
+            Command::Correct(content, note),
+            Some(&department),
+        )
+        .await
+    }
+
+    /// PUBLISHED → WITHDRAWN, with a public reason.
+    async fn withdraw_release(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        expected_version: i32,
+        reason: String,
+    ) -> ApiResult<Release> {
+        request(ctx)?.require_viewer()?;
+        act(
+            ctx,
+            &id,
+            expected_version,
+            Command::Withdraw(note("reason", reason)?),
+            None,
+        )
+        .await
+    }
+
+    /// Creates a department (admin).
+    async fn create_department(
+        &self,
+        ctx: &Context<'_>,
+        input: DepartmentInput,
+    ) -> ApiResult<Department> {
+        let admin = request(ctx)?.require_admin()?;
+        let time_zone = input
+            .time_zone
+            .unwrap_or_else(|| "Europe/Stockholm".to_owned());
+        Ok(store(ctx)?
+            .create_department(&admin.user_name, &input.slug, &input.name, &time_zone)
+            .await?
+            .into())
+    }
+
+    /// Creates a person (admin).
+    async fn create_person(&self, ctx: &Context<'_>, input: PersonInput) -> ApiResult<Person> {
+        let admin = request(ctx)?.require_admin()?;
+        Ok(Person(
+            store(ctx)?
+                .create_person(
+                    &admin.user_name,
+                    &input.name,
+                    &input.title,
+                    input.department.as_deref(),
+                )
+                .await?,
+        ))
+    }
+
+    /// Creates a token (admin); the token is shown once.
+    async fn create_token(&self, ctx: &Context<'_>, input: TokenInput) -> ApiResult<CreatedToken> {
+        let admin = request(ctx)?.require_admin()?;
+        let grant = TokenGrant {
+            user_name: input.name,
+            role: input.role.into(),
+            department: input.department,
+            person_id: input.person_id.map(|id| id.0),
+            embargo_access: input.embargo_access.unwrap_or(false),
+            expires_at: None,
+        };
+        let created = store(ctx)?.create_token(&admin.user_name, grant).await?;
+        Ok(CreatedToken {
+            id: created.id.into(),
+            token: created.token,
+        })
+    }
+
+    /// Revokes a token with immediate effect (admin); false when no active token has this id.
+    async fn revoke_token(&self, ctx: &Context<'_>, id: ID) -> ApiResult<bool> {
+        let admin = request(ctx)?.require_admin()?;
+        Ok(store(ctx)?.revoke_token(&admin.user_name, &id).await?)
+    }
+
+    /// Registers a webhook endpoint (admin); the secret is shown once.
+    async fn create_webhook_endpoint(
+        &self,
+        ctx: &Context<'_>,
+        input: WebhookEndpointInput,
+    ) -> ApiResult<CreatedWebhookEndpoint> {
+        let admin = request(ctx)?.require_admin()?;
+        let (endpoint, secret) = store(ctx)?
+            .create_webhook_endpoint(&admin.user_name, &input.url, &input.event_types)
+            .await?;
+        Ok(CreatedWebhookEndpoint {
+            endpoint: endpoint.into(),
+            secret,
+        })
+    }
+
+    /// Disables a webhook endpoint (admin).
+    async fn disable_webhook_endpoint(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+    ) -> ApiResult<WebhookEndpoint> {
+        let admin = request(ctx)?.require_admin()?;
+        store(ctx)?
+            .disable_webhook_endpoint(&admin.user_name, &id)
+            .await
+            .map(Into::into)
+            .map_err(|e| match e {
+                pressroom_storage::StorageError::NotFound => {
+                    ApiError::new("NOT_FOUND", "no such webhook endpoint")
+                }
+                other => other.into(),
+            })
+    }
+}

@@ -1,0 +1,159 @@
+//! The root query.
+
+use async_graphql::{Context, ID, Object};
+use pressroom_storage::pagination::{MAX_PAGE, PageRequest};
+
+use crate::context::{request, store};
+use crate::error::ApiResult;
+use crate::inputs::ReleaseFilter;
+use crate::types::{
+    AuditEntryConnection, ChangeEventConnection, Department, Person, Release, ReleaseConnection,
+    Viewer, WebhookDelivery, WebhookEndpoint,
+};
+
+/// Reads.
+#[derive(Default, Debug)]
+pub struct Query;
+
+#[Object]
+impl Query {
+    /// A release by id; null when it does not exist or the caller may not see it.
+    async fn release(&self, ctx: &Context<'_>, id: ID) -> ApiResult<Option<Release>> {
+        let r = request(ctx)?;
+        Ok(store(ctx)?
+            .secure_release(r.viewer.as_ref(), &id, r.now)
+            .await?
+            .map(Release))
+    }
+
+    /// A release by slug; null when it does not exist or the caller may not see it.
+    async fn release_by_slug(&self, ctx: &Context<'_>, slug: String) -> ApiResult<Option<Release>> {
+        let r = request(ctx)?;
+        Ok(store(ctx)?
+            .secure_release_by_slug(r.viewer.as_ref(), &slug, r.now)
+            .await?
+            .map(Release))
+    }
+
+    /// Releases the caller may see, newest first: by publishedAt for published releases (the
+    /// embargo instant for embargoed ones), by updatedAt for the rest. `first` defaults to 20 and
+    /// is clamped to 100.
+    async fn releases(
+        &self,
+        ctx: &Context<'_>,
+        filter: Option<ReleaseFilter>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> ApiResult<ReleaseConnection> {
+        let r = request(ctx)?;
+        let page = PageRequest::new(first, after.as_deref())?;
+        let filter = filter.unwrap_or_default().into_storage()?;
+        Ok(store(ctx)?
+            .secure_releases(r.viewer.as_ref(), &filter, &page, r.now)
+            .await?
+            .into())
+    }
+
+    /// IN_REVIEW releases waiting for the caller's office.
+    async fn review_queue(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> ApiResult<ReleaseConnection> {
+        let viewer = request(ctx)?.require_viewer()?;
+        let page = PageRequest::new(first, after.as_deref())?;
+        Ok(store(ctx)?.review_queue(viewer, &page).await?.into())
+    }
+
+    /// Audit entries the caller may read, oldest first.
+    async fn audit_log(
+        &self,
+        ctx: &Context<'_>,
+        release_id: Option<ID>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> ApiResult<AuditEntryConnection> {
+        let page = PageRequest::new(first, after.as_deref())?;
+        let viewer = request(ctx)?.viewer.as_ref();
+        Ok(store(ctx)?
+            .secure_audit_entries(viewer, release_id.as_ref().map(|id| id.as_str()), &page)
+            .await?
+            .into())
+    }
+
+    /// Every department.
+    async fn departments(&self, ctx: &Context<'_>) -> ApiResult<Vec<Department>> {
+        Ok(store(ctx)?
+            .departments()
+            .await?
+            .into_iter()
+            .map(Into::into)
+            .collect())
+    }
+
+    /// Every person.
+    async fn people(&self, ctx: &Context<'_>) -> ApiResult<Vec<Person>> {
+        Ok(store(ctx)?
+            .people()
+            .await?
+            .into_iter()
+            .map(Person)
+            .collect())
+    }
+
+    /// The caller; null for anonymous callers.
+    async fn me(&self, ctx: &Context<'_>) -> ApiResult<Option<Viewer>> {
+        Ok(request(ctx)?.viewer.clone().map(Viewer))
+    }
+
+    /// Public events, oldest first, resumable; shows only what the public read path shows.
+    async fn changes(
+        &self,
+        ctx: &Context<'_>,
+        after: Option<String>,
+        first: Option<i32>,
+    ) -> ApiResult<ChangeEventConnection> {
+        let page = PageRequest::new(first, after.as_deref())?;
+        Ok(store(ctx)?
+            .public_changes(&page, request(ctx)?.now)
+            .await?
+            .into())
+    }
+
+    /// Registered webhook endpoints (admin only).
+    async fn webhook_endpoints(&self, ctx: &Context<'_>) -> ApiResult<Vec<WebhookEndpoint>> {
+        request(ctx)?.require_admin()?;
+        Ok(store(ctx)?
+            .webhook_endpoints()
+            .await?
+            .into_iter()
+            .map(Into::into)
+            .collect())
+    }
+
+    /// The newest delivery attempts to an endpoint (admin only).
+    async fn webhook_deliveries(
+        &self,
+        ctx: &Context<'_>,
+        endpoint_id: ID,
+        first: Option<i32>,
+    ) -> ApiResult<Vec<WebhookDelivery>> {
+        request(ctx)?.require_admin()?;
+        let first = PageRequest::new(first, None)?.first.min(MAX_PAGE);
+        Ok(store(ctx)?
+            .webhook_deliveries(&endpoint_id, first)
+            .await?
+            .into_iter()
+            .map(|d| WebhookDelivery {
+                id: d.id.into(),
+                endpoint_id: d.endpoint_id.into(),
+                event: d.event,
+                attempt: d.attempt,
+                status: d.status,
+                succeeded: d.succeeded,
+                at: d.at.into(),
+            })
+            .collect())
+    }
+}
