@@ -1,0 +1,51 @@
+# Pressroom's front door: `just --list` explains every recipe.
+
+# The PostgreSQL server `test-pg` uses unless PRESSROOM_TEST_POSTGRES_URL says otherwise.
+pg_url := env_var_or_default("PRESSROOM_TEST_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/test")
+
+# List the recipes
+default:
+    @just --list
+
+# Serve the example data on SQLite (pressroom.db in this folder)
+run:
+    cargo run -p pressroom -- demo
+
+# Like `run`, but start from an empty pressroom.db
+demo:
+    rm -f pressroom.db pressroom.db-wal pressroom.db-shm
+    cargo run -p pressroom -- demo
+
+# Serve the API and the scheduler on the configured database
+serve:
+    cargo run -p pressroom -- serve
+
+# Run every test (SQLite only unless PRESSROOM_TEST_POSTGRES_URL is set)
+test:
+    cargo test --workspace
+
+# Run every test on SQLite and on the local PostgreSQL server
+test-pg:
+    PRESSROOM_TEST_POSTGRES_URL='{{pg_url}}' cargo test --workspace
+
+# Check formatting and run clippy with warnings as errors
+lint:
+    cargo fmt --all --check
+    cargo clippy --workspace --all-targets -- -D warnings
+
+# Format the whole workspace
+fmt:
+    cargo fmt --all
+
+# Fail when crates/domain depends on sea-orm, sqlx, tokio, poem or async-graphql
+check-deps:
+    bash .ci/check-deps
+
+# Export the GraphQL schema to docs/schema.graphql (CI fails when that file is stale)
+schema:
+    cargo run -q -p pressroom -- schema > docs/schema.graphql.new
+    mv docs/schema.graphql.new docs/schema.graphql
+
+# Run everything CI runs
+ci:
+    bash .ci/run
