@@ -1,0 +1,176 @@
+//! The SQL visibility condition and the domain's `visible_to` agree on every combination of
+//! state, department, embargo instant and reviewing office, for every kind of viewer.
+
+mod common;
+
+use std::collections::HashSet;
+use std::sync::Arc;
+
+use chrono::{Duration, TimeZone, Utc};
+use pressroom_domain::content::{ContentInput, ReleaseContent};
+use pressroom_domain::lifecycle::State;
+use pressroom_domain::visibility::{Role, Viewer, VisibilityFacts, visible_to};
+use pressroom_storage::Store;
+use pressroom_storage::clock::{ManualClock, micros};
+use pressroom_storage::entity::{departments, people, release_offices, releases};
+use sea_orm::{ActiveModelTrait, Set};
+
+fn viewer(
+    role: Role,
+    department: Option<&str>,
+    person: Option<&str>,
+    embargo_access: bool,
+) -> Viewer {
+    Viewer {
+        user_name: "u".into(),
+        role,
+        department_id: department.map(Into::into),
+        person_id: person.map(Into::into),
+        embargo_access,
+    }
+}
+
+#[tokio::test]
+async fn sql_visibility_matches_the_domain_rule() {
+    let now = Utc
+        .with_ymd_and_hms(2026, 6, 2, 7, 0, 0)
+        .single()
+        .expect("instant");
+    let content = ReleaseContent::parse(ContentInput {
+        language: "sv".into(),
+        title: "Rubrik".into(),
+        ..ContentInput::default()
+    })
+    .expect("content");
+    for test_db in common::test_databases().await {
+        let store = Store::connect(&test_db.url)
+            .await
+            .expect("connect")
+            .with_clock(Arc::new(ManualClock::new(now)));
+        store.migrate().await.expect("migrate");
+        let db = store.connection();
+        for d in ["d1", "d2"] {
+            departments::ActiveModel {
+                id: Set(d.into()),
+                slug: Set(d.into()),
+                name: Set(d.into()),
+                time_zone: Set("Europe/Stockholm".into()),
+                created_at: Set(0),
+            }
+            .insert(db)
+            .await
+            .expect("department");
+        }
+        for p in ["p1", "p2"] {
+            people::ActiveModel {
+                id: Set(p.into()),
+                name: Set(p.into()),
+                title: Set("minister".into()),
+                department_id: Set(None),
+                created_at: Set(0),
+            }
+            .insert(db)
+            .await
+            .expect("person");
+        }
+        // Every combination of state, department, embargo instant and reviewing office.
+        let mut facts = Vec::new();
+        let embargoes = [
+            None,
+            Some(now - Duration::seconds(1)),
+            Some(now),
+            Some(now + Duration::milliseconds(1)),
+        ];
+        let mut n = 0;
+        for state in State::ALL {
+            for department in ["d1", "d2"] {
+                for embargo in embargoes {
+                    for office in [None, Some("p1")] {
+                        n += 1;
+                        let id = format!("r{n:03}");
+                        releases::ActiveModel {
+                            id: Set(id.clone()),
+                            slug: Set(id.clone()),
+                            kind: Set("PRESS_RELEASE".into()),
+                            language: Set("sv".into()),
+                            department_id: Set(department.into()),
+                            responsible_minister_id: Set(None),
+                            translation_of_id: Set(None),
+                            state: Set(state.as_str().into()),
+                            version: Set(1),
+                            revision: Set(1),
+                            content_hash: Set(content.content_hash()),
+                            title: Set("Rubrik".into()),
+                            lead: Set(String::new()),
+                            content: Set(content.canonical_json()),
+                            author: Set("dana".into()),
+                            embargo_until: Set(embargo.map(micros)),
+                            published_at: Set(None),
+                            sort_at: Set(0),
+                            withdrawn_at: Set(None),
+                            withdrawal_reason: Set(None),
+                            created_by: Set("dana".into()),
+                            created_at: Set(0),
+                            updated_at: Set(0),
+                        }
+                        .insert(db)
+                        .await
+                        .expect("release");
+                        if let Some(p) = office {
+                            release_offices::ActiveModel {
+                                release_id: Set(id.clone()),
+                                person_id: Set(p.into()),
+                                required: Set(true),
+                                approved: Set(false),
+                            }
+                            .insert(db)
+                            .await
+                            .expect("office");
+                        }
+                        facts.push((id, state, department, embargo, office));
+                    }
+                }
+            }
+        }
+        let ids: Vec<String> = facts.iter().map(|f| f.0.clone()).collect();
+        let viewers = vec![
+            None,
+            Some(viewer(Role::Integrator, None, None, false)),
+            Some(viewer(Role::Integrator, None, None, true)),
+            Some(viewer(Role::Drafter, Some("d1"), None, false)),
+            Some(viewer(Role::Editor, Some("d2"), None, false)),
+            Some(viewer(Role::MinisterOffice, None, Some("p1"), false)),
+            Some(viewer(Role::MinisterOffice, None, Some("p2"), false)),
+            Some(viewer(Role::Admin, None, None, false)),
+        ];
+        for v in &viewers {
+            let seen: HashSet<String> = store
+                .secure_releases_by_ids(v.as_ref(), &ids, now)
+                .await
+                .expect("query")
+                .into_keys()
+                .collect();
+            for (id, state, department, embargo, office) in &facts {
+                let offices: Vec<String> = office.iter().map(|p| (*p).to_owned()).collect();
+                let expected = visible_to(
+                    v.as_ref(),
+                    &VisibilityFacts {
+                        state: *state,
+                        department_id: department,
+                        embargo_until: *embargo,
+                        offices: &offices,
+                    },
+                    now,
+                );
+                assert_eq!(
+                    seen.contains(id),
+                    expected,
+                    "{}: viewer {v:?} and release {id} ({state}, {department}, embargo {embargo:?}, office {office:?})",
+                    test_db.backend_name
+                );
+            }
+        }
+        drop(store);
+        test_db.cleanup().await;
+    }
+}

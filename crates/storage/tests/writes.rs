@@ -1,0 +1,487 @@
+//! The write path on every database: guarded updates, one audit entry per write, refusals that
+//! change nothing, concurrent writers, and the audit chain's verification.
+
+mod common;
+
+use std::sync::Arc;
+
+use chrono::{Duration, TimeZone, Utc};
+use pressroom_domain::content::{Block, Contact, ContentInput, ReleaseContent};
+use pressroom_domain::lifecycle::{Command, State};
+use pressroom_domain::visibility::{Role, Viewer};
+use pressroom_storage::audit::{Verification, verify};
+use pressroom_storage::clock::ManualClock;
+use pressroom_storage::pagination::PageRequest;
+use pressroom_storage::releases::ReleaseFilter;
+use pressroom_storage::{StorageError, Store};
+use sea_orm::{ConnectionTrait, EntityTrait, PaginatorTrait};
+
+struct World {
+    store: Store,
+    clock: ManualClock,
+    drafter: Viewer,
+    editor: Viewer,
+    office_a: Viewer,
+    office_b: Viewer,
+    a: String,
+    b: String,
+}
+
+fn viewer(name: &str, role: Role, department: Option<&str>, person: Option<&str>) -> Viewer {
+    Viewer {
+        user_name: name.into(),
+        role,
+        department_id: department.map(Into::into),
+        person_id: person.map(Into::into),
+        embargo_access: false,
+    }
+}
+
+async fn world(url: &str) -> World {
+    let clock = ManualClock::new(
+        Utc.with_ymd_and_hms(2026, 6, 2, 7, 0, 0)
+            .single()
+            .expect("instant"),
+    );
+    let store = Store::connect(url)
+        .await
+        .expect("connect")
+        .with_clock(Arc::new(clock.clone()));
+    store.migrate().await.expect("migrate");
+    let department = store
+        .create_department(
+            "admin",
+            "miljodepartementet",
+            "Miljödepartementet",
+            "Europe/Stockholm",
+        )
+        .await
+        .expect("department");
+    let a = store
+        .create_person(
+            "admin",
+            "Annika Strandhäll",
+            "klimat- och miljöminister",
+            Some("miljodepartementet"),
+        )
+        .await
+        .expect("person a")
+        .id;
+    let b = store
+        .create_person("admin", "Bo Berg", "näringsminister", None)
+        .await
+        .expect("person b")
+        .id;
+    World {
+        drafter: viewer("dana", Role::Drafter, Some(&department.id), None),
+        editor: viewer("erik", Role::Editor, Some(&department.id), None),
+        office_a: viewer("anna", Role::MinisterOffice, None, Some(&a)),
+        office_b: viewer("bosse", Role::MinisterOffice, None, Some(&b)),
+        store,
+        clock,
+        a,
+        b,
+    }
+}
+
+fn content(w: &World, paragraph: &str, quote_b: Option<&str>) -> ReleaseContent {
+    let mut body = vec![
+        Block::Paragraph {
+            text: paragraph.into(),
+        },
+        Block::Quote {
+            speaker_id: w.a.clone(),
+            text: "Sverige ska axla det internationella klimatledarskapet".into(),
+        },
+    ];
+    if let Some(text) = quote_b {
+        body.push(Block::Quote {
+            speaker_id: w.b.clone(),
+            text: text.into(),
+        });
+    }
+    ReleaseContent::parse(ContentInput {
+        language: "sv".into(),
+        responsible_minister_id: Some(w.a.clone()),
+        title: "Svensk-indiskt FN-initiativ fortsätter att leda tunga industrins klimatomställning"
+            .into(),
+        lead: "Närmare ett hundratal deltagare\u{a0}möts idag – i Stockholm.".into(),
+        body,
+        contacts: vec![Contact {
+            name: "Tove Kullenberg".into(),
+            role: Some("Pressekreterare".into()),
+            phone: Some("08-405 10 00".into()),
+            mobile: None,
+            email: None,
+        }],
+        topics: vec!["Klimat".into()],
+        ..ContentInput::default()
+    })
+    .expect("content")
+}
+
+async fn audit_count(store: &Store) -> u64 {
+    pressroom_storage::entity::audit_log::Entity::find()
+        .count(store.connection())
+        .await
+        .expect("count")
+}
+
+#[tokio::test]
+async fn a_release_walks_from_draft_to_published_with_one_audit_entry_per_write() {
+    for test_db in common::test_databases().await {
+        let w = world(&test_db.url).await;
+        let before = audit_count(&w.store).await;
+        let r = w
+            .store
+            .create_release(
+                &w.drafter,
+                "miljodepartementet",
+                content(&w, "Högnivåmötet", None),
+            )
+            .await
+            .expect("create");
+        assert_eq!((r.state, r.version, r.revision), (State::Draft, 1, 1));
+        assert_eq!(
+            r.slug,
+            "svensk-indiskt-fn-initiativ-fortsatter-att-leda-tunga-industrins-klimatomstallning"
+        );
+        assert_eq!(
+            r.content.lead(),
+            "Närmare ett hundratal deltagare\u{a0}möts idag – i Stockholm."
+        );
+        let r = w
+            .store
+            .act(&w.drafter, &r.id, 1, Command::SubmitForReview, None)
+            .await
+            .expect("submit");
+        // The office finds it in its queue.
+        let queue = w
+            .store
+            .review_queue(&w.office_a, &PageRequest::new(None, None).expect("page"))
+            .await
+            .expect("queue");
+        assert_eq!(queue.items.len(), 1, "{}", test_db.backend_name);
+        let r = w
+            .store
+            .act(&w.office_a, &r.id, 2, Command::Approve, None)
+            .await
+            .expect("approve");
+        assert_eq!(r.state, State::Approved);
+        let queue = w
+            .store
+            .review_queue(&w.office_a, &PageRequest::new(None, None).expect("page"))
+            .await
+            .expect("queue");
+        assert!(queue.items.is_empty());
+        let r = w
+            .store
+            .act(&w.editor, &r.id, 3, Command::PublishNow, None)
+            .await
+            .expect("publish");
+        assert_eq!(r.state, State::Published);
+        assert_eq!(audit_count(&w.store).await - before, 4);
+        // Anonymous callers see it in the listing now.
+        let now = w.store.now();
+        let page = w
+            .store
+            .secure_releases(
+                None,
+                &ReleaseFilter::default(),
+                &PageRequest::new(None, None).expect("page"),
+                now,
+            )
+            .await
+            .expect("list");
+        assert_eq!(page.items.len(), 1);
+        assert!(matches!(
+            verify(w.store.connection()).await.expect("verify"),
+            Verification::Intact { .. }
+        ));
+        drop(w);
+        test_db.cleanup().await;
+    }
+}
+
+#[tokio::test]
+async fn a_refused_action_changes_nothing() {
+    for test_db in common::test_databases().await {
+        let w = world(&test_db.url).await;
+        let r = w
+            .store
+            .create_release(&w.drafter, "miljodepartementet", content(&w, "Ett", None))
+            .await
+            .expect("create");
+        let count = audit_count(&w.store).await;
+        let refusals = [
+            (
+                w.store
+                    .act(&w.drafter, &r.id, 1, Command::Approve, None)
+                    .await,
+                "FORBIDDEN",
+            ),
+            (
+                w.store
+                    .act(&w.editor, &r.id, 1, Command::Withdraw("x".into()), None)
+                    .await,
+                "INVALID_TRANSITION",
+            ),
+            (
+                w.store
+                    .act(&w.drafter, &r.id, 7, Command::SubmitForReview, None)
+                    .await,
+                "VERSION_CONFLICT",
+            ),
+            (
+                w.store
+                    .act(&w.office_a, &r.id, 1, Command::Approve, None)
+                    .await,
+                "NOT_FOUND",
+            ),
+        ];
+        for (result, code) in refusals {
+            assert_eq!(
+                result.map(|_| ()).unwrap_err().code(),
+                code,
+                "{}",
+                test_db.backend_name
+            );
+        }
+        assert_eq!(audit_count(&w.store).await, count);
+        let now = w.store.now();
+        let again = w
+            .store
+            .secure_release(Some(&w.drafter), &r.id, now)
+            .await
+            .expect("read")
+            .expect("visible");
+        assert_eq!(again, r);
+        drop(w);
+        test_db.cleanup().await;
+    }
+}
+
+#[tokio::test]
+async fn concurrent_writers_with_the_same_version_produce_exactly_one_write() {
+    for test_db in common::test_databases().await {
+        let w = world(&test_db.url).await;
+        let r = w
+            .store
+            .create_release(&w.drafter, "miljodepartementet", content(&w, "Ett", None))
+            .await
+            .expect("create");
+        let count = audit_count(&w.store).await;
+        let mut tasks = Vec::new();
+        for i in 0..8 {
+            let store = w.store.clone();
+            let drafter = w.drafter.clone();
+            let id = r.id.clone();
+            let new_content = content(&w, &format!("Version {i}"), None);
+            tasks.push(tokio::spawn(async move {
+                store
+                    .act(&drafter, &id, 1, Command::Update(new_content), None)
+                    .await
+            }));
+        }
+        let mut ok = 0;
+        for task in tasks {
+            match task.await.expect("task") {
+                Ok(_) => ok += 1,
+                Err(StorageError::VersionConflict { .. }) => {}
+                Err(other) => panic!("{}: unexpected {other:?}", test_db.backend_name),
+            }
+        }
+        assert_eq!(ok, 1, "{}: exactly one writer wins", test_db.backend_name);
+        assert_eq!(audit_count(&w.store).await, count + 1);
+        drop(w);
+        test_db.cleanup().await;
+    }
+}
+
+#[tokio::test]
+async fn an_edit_that_keeps_a_quoted_persons_quotes_keeps_that_offices_approval() {
+    for test_db in common::test_databases().await {
+        let w = world(&test_db.url).await;
+        let r = w
+            .store
+            .create_release(
+                &w.drafter,
+                "miljodepartementet",
+                content(&w, "Ett", Some("Japan och Sydafrika")),
+            )
+            .await
+            .expect("create");
+        let r = w
+            .store
+            .act(&w.drafter, &r.id, 1, Command::SubmitForReview, None)
+            .await
+            .expect("submit");
+        let r = w
+            .store
+            .act(&w.office_b, &r.id, 2, Command::Approve, None)
+            .await
+            .expect("b approves");
+        assert_eq!(r.state, State::InReview);
+        let r = w
+            .store
+            .act(&w.office_a, &r.id, 3, Command::Approve, None)
+            .await
+            .expect("a approves");
+        assert_eq!(r.state, State::Approved);
+        let r = w
+            .store
+            .act(
+                &w.drafter,
+                &r.id,
+                4,
+                Command::Update(content(&w, "Två", Some("Japan och Sydafrika"))),
+                None,
+            )
+            .await
+            .expect("edit");
+        assert_eq!((r.state, r.revision), (State::InReview, 2));
+        // B's approval still covers B's unchanged quote, so only A's office is waiting.
+        let page = PageRequest::new(None, None).expect("page");
+        assert!(
+            w.store
+                .review_queue(&w.office_b, &page)
+                .await
+                .expect("queue b")
+                .items
+                .is_empty()
+        );
+        assert_eq!(
+            w.store
+                .review_queue(&w.office_a, &page)
+                .await
+                .expect("queue a")
+                .items
+                .len(),
+            1
+        );
+        let r = w
+            .store
+            .act(&w.office_a, &r.id, 5, Command::Approve, None)
+            .await
+            .expect("a approves again");
+        assert_eq!(r.state, State::Approved, "{}", test_db.backend_name);
+        drop(w);
+        test_db.cleanup().await;
+    }
+}
+
+#[tokio::test]
+async fn an_embargoed_release_is_public_from_its_instant_and_published_by_the_next_write() {
+    for test_db in common::test_databases().await {
+        let w = world(&test_db.url).await;
+        let r = w
+            .store
+            .create_release(&w.drafter, "miljodepartementet", content(&w, "Ett", None))
+            .await
+            .expect("create");
+        let r = w
+            .store
+            .act(&w.drafter, &r.id, 1, Command::SubmitForReview, None)
+            .await
+            .expect("submit");
+        let r = w
+            .store
+            .act(&w.office_a, &r.id, 2, Command::Approve, None)
+            .await
+            .expect("approve");
+        let until = w.store.now() + Duration::minutes(10);
+        let r = w
+            .store
+            .act(&w.drafter, &r.id, 3, Command::Schedule(until), None)
+            .await
+            .expect("schedule");
+        assert!(
+            w.store
+                .secure_release(None, &r.id, until - Duration::microseconds(1))
+                .await
+                .expect("read")
+                .is_none()
+        );
+        assert!(
+            w.store
+                .secure_release(None, &r.id, until)
+                .await
+                .expect("read")
+                .is_some()
+        );
+        // After the instant, a withdrawal first records the publication (by the scheduler, at the instant).
+        w.clock.set(until + Duration::seconds(2));
+        let r = w
+            .store
+            .act(
+                &w.editor,
+                &r.id,
+                4,
+                Command::Withdraw("Fel datum".into()),
+                None,
+            )
+            .await
+            .expect("withdraw");
+        assert_eq!(
+            (r.state, r.version, r.published_at),
+            (State::Withdrawn, 6, Some(until))
+        );
+        let rows = w
+            .store
+            .connection()
+            .query_all_raw(sea_orm::Statement::from_string(
+                w.store.backend(),
+                "SELECT actor, action, details FROM audit_log ORDER BY seq DESC LIMIT 2",
+            ))
+            .await
+            .expect("audit rows");
+        let actors: Vec<String> = rows
+            .iter()
+            .map(|row| row.try_get::<String>("", "actor").expect("actor"))
+            .collect();
+        assert_eq!(actors, vec!["erik".to_owned(), "scheduler".to_owned()]);
+        let details: String = rows[1].try_get("", "details").expect("details");
+        assert!(details.contains("\"lateMs\":2000"), "{details}");
+        drop(w);
+        test_db.cleanup().await;
+    }
+}
+
+#[tokio::test]
+async fn audit_verify_names_the_first_altered_entry() {
+    for test_db in common::test_databases().await {
+        let w = world(&test_db.url).await;
+        let r = w
+            .store
+            .create_release(&w.drafter, "miljodepartementet", content(&w, "Ett", None))
+            .await
+            .expect("create");
+        w.store
+            .act(&w.drafter, &r.id, 1, Command::SubmitForReview, None)
+            .await
+            .expect("submit");
+        let Verification::Intact { entries, .. } =
+            verify(w.store.connection()).await.expect("verify")
+        else {
+            panic!("an untouched chain verifies");
+        };
+        assert_eq!(entries, 5);
+        let db = w.store.connection();
+        let tamper = if test_db.is_postgres() {
+            "ALTER TABLE audit_log DISABLE TRIGGER USER; UPDATE audit_log SET actor = 'mallory' WHERE seq = 3; ALTER TABLE audit_log ENABLE TRIGGER USER;"
+        } else {
+            "DROP TRIGGER audit_log_refuse_update; UPDATE audit_log SET actor = 'mallory' WHERE seq = 3;"
+        };
+        db.execute_unprepared(tamper)
+            .await
+            .expect("tamper behind the triggers' back");
+        match verify(db).await.expect("verify") {
+            Verification::Broken(broken) => assert_eq!(broken.seq(), 3, "{}", test_db.backend_name),
+            Verification::Intact { .. } => {
+                panic!("{}: a tampered chain verified", test_db.backend_name)
+            }
+        }
+        drop(w);
+        test_db.cleanup().await;
+    }
+}
