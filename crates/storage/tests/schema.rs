@@ -24,13 +24,14 @@ use sea_orm::{
     PaginatorTrait, QueryFilter, SqlErr, Statement,
 };
 
-const TABLES: [&str; 13] = [
+const TABLES: [&str; 14] = [
     "departments",
     "people",
     "tokens",
     "releases",
     "release_revisions",
     "release_offices",
+    "release_topics",
     "approvals",
     "corrections",
     "audit_log",
@@ -47,12 +48,13 @@ const TRIGGERS: [&str; 4] = [
     "release_revisions_refuse_delete",
 ];
 
-const INDEXES: [&str; 10] = [
+const INDEXES: [&str; 11] = [
     "idx_releases_department_sort",
     "idx_releases_state_sort",
     "idx_releases_state_embargo",
     "idx_releases_responsible_minister",
     "idx_release_offices_person",
+    "idx_release_topics_topic",
     "idx_approvals_release",
     "idx_corrections_release",
     "idx_audit_log_release",
@@ -65,7 +67,7 @@ type ExpectedColumn = (&'static str, &'static str, bool);
 
 /// The columns the storage crate's queries are written against: (name, type, nullable), with
 /// the types as PostgreSQL reports them (SQLite declares `bigint` as `integer`).
-const COLUMNS: [(&str, &[ExpectedColumn]); 13] = [
+const COLUMNS: [(&str, &[ExpectedColumn]); 14] = [
     (
         "departments",
         &[
@@ -146,7 +148,12 @@ const COLUMNS: [(&str, &[ExpectedColumn]); 13] = [
             ("release_id", "text", false),
             ("person_id", "text", false),
             ("required", "boolean", false),
+            ("approved", "boolean", false),
         ],
+    ),
+    (
+        "release_topics",
+        &[("release_id", "text", false), ("topic", "text", false)],
     ),
     (
         "approvals",
@@ -511,6 +518,7 @@ async fn every_entity_round_trips_through_its_table() {
                 release_id: "r1".to_owned(),
                 person_id: "p1".to_owned(),
                 required: true,
+                approved: false,
             },
         )
         .await;
