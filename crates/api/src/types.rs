@@ -606,10 +606,30 @@ impl Release {
     async fn updated_at(&self) -> Instant {
         self.0.updated_at.into()
     }
-    /// One entry per required office of the current revision.
+    /// One entry per required office of the current revision. Reviewers' names and comments are
+    /// internal: callers who see the release only because it is public (or because they are
+    /// accredited integrators) get an empty list.
     async fn approvals(&self, ctx: &Context<'_>) -> ApiResult<Vec<Approval>> {
         let request = request(ctx)?;
+        let Some(viewer) = request
+            .viewer
+            .as_ref()
+            .filter(|v| v.role != DomainRole::Integrator)
+        else {
+            return Ok(Vec::new());
+        };
         let records = request.approvals(&self.0.id).await?;
+        let mut offices = approval::required_offices(&self.0.content);
+        offices.extend(records.iter().map(|r| r.office_id.clone()));
+        let facts = visibility::VisibilityFacts {
+            state: self.0.state,
+            department_id: &self.0.department_id,
+            embargo_until: self.0.embargo_until,
+            offices: &offices,
+        };
+        if !visibility::sees_beyond_public(viewer, &facts) {
+            return Ok(Vec::new());
+        }
         let standings = approval::standings(
             &records,
             &self.0.content,

@@ -128,10 +128,13 @@ pub fn visible_to(
     facts: &VisibilityFacts<'_>,
     now: DateTime<Utc>,
 ) -> bool {
-    if publicly_visible(facts.state, facts.embargo_until, now) {
-        return true;
-    }
-    let Some(viewer) = viewer else { return false };
+    publicly_visible(facts.state, facts.embargo_until, now)
+        || viewer.is_some_and(|v| sees_beyond_public(v, facts))
+}
+
+/// Whether `viewer` sees the release by its role rather than because it is public: what decides
+/// access to internal detail (reviewers' names and comments, the audit trail).
+pub fn sees_beyond_public(viewer: &Viewer, facts: &VisibilityFacts<'_>) -> bool {
     match viewer.role {
         Role::Admin => true,
         Role::Drafter | Role::Editor => {
