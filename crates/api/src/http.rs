@@ -167,11 +167,13 @@ async fn readyz(store: PoemData<&Store>) -> Response {
 pub fn app(store: Store) -> impl Endpoint {
     let schema = crate::schema::build(Some(store.clone()));
     Route::new()
-        .at("/graphql", get(graphiql).post(graphql))
+        .at(
+            "/graphql",
+            get(graphiql).post(graphql.with(SizeLimit::new(MAX_BODY_BYTES))),
+        )
         .at("/graphql/ws", get(subscriptions))
         .at("/healthz", get(healthz))
         .at("/readyz", get(readyz))
-        .with(SizeLimit::new(MAX_BODY_BYTES))
         .data(schema)
         .data(store)
 }

@@ -627,7 +627,14 @@ impl Release {
             embargo_until: self.0.embargo_until,
             offices: &offices,
         };
-        if !visibility::sees_beyond_public(viewer, &facts) {
+        // An office that reviews the release keeps seeing the standing it took part in, even
+        // when its request for changes sent the release back to DRAFT.
+        let reviewer = viewer.role == DomainRole::MinisterOffice
+            && viewer
+                .person_id
+                .as_ref()
+                .is_some_and(|p| offices.contains(p));
+        if !reviewer && !visibility::sees_beyond_public(viewer, &facts) {
             return Ok(Vec::new());
         }
         let standings = approval::standings(
