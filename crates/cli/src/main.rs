@@ -1,1 +1,261 @@
-fn main() {}
+#![doc = include_str!("../README.md")]
+
+mod audit;
+mod demo;
+mod serve;
+mod token;
+
+use std::io::{IsTerminal, Write};
+use std::process::ExitCode;
+
+use anyhow::Context;
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use pressroom_domain::visibility::Role;
+use pressroom_storage::Store;
+use tracing_subscriber::EnvFilter;
+
+/// Where the data lives when nothing else is said: a SQLite file in the working directory,
+/// created on first use.
+const DEFAULT_DATABASE_URL: &str = "sqlite://pressroom.db?mode=rwc";
+
+/// The address `serve` and `demo` listen on when nothing else is said.
+const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
+
+/// Pressroom: the publishing-workflow and approval engine for government press releases.
+#[derive(Debug, Parser)]
+#[command(name = "pressroom", version, about, long_about = None)]
+struct Cli {
+    /// Database: `sqlite://path/to/file.db?mode=rwc` or `postgres://user@host/db`.
+    // The value is hidden in `--help` because a PostgreSQL URL may carry a password.
+    #[arg(
+        long,
+        global = true,
+        env = "PRESSROOM_DATABASE_URL",
+        default_value = DEFAULT_DATABASE_URL,
+        hide_env_values = true
+    )]
+    database_url: String,
+
+    /// Format of the log lines written to stderr (their level comes from RUST_LOG, default `info`).
+    #[arg(long, global = true, env = "PRESSROOM_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
+    log_format: LogFormat,
+
+    #[command(subcommand)]
+    command: Command,
+}
+
+/// How log lines look.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum LogFormat {
+    /// Human-readable lines.
+    Text,
+    /// One JSON object per line, for log collectors.
+    Json,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Serve the GraphQL API and the HTTP surfaces (runs migrations first).
+    Serve(ListenArgs),
+    /// Apply every pending database migration.
+    Migrate,
+    /// Manage API tokens.
+    #[command(subcommand)]
+    Token(TokenCommand),
+    /// Inspect the audit log.
+    #[command(subcommand)]
+    Audit(AuditCommand),
+    /// Print the full GraphQL schema (SDL) to stdout; needs no database.
+    Schema,
+    /// Load the example press release and demo users, print their tokens, then serve.
+    Demo(DemoArgs),
+}
+
+/// Where to listen.
+#[derive(Debug, Args)]
+struct ListenArgs {
+    /// Address to listen on, `host:port`; port 0 picks a free port (the real one is printed).
+    #[arg(long, env = "PRESSROOM_LISTEN", default_value = DEFAULT_LISTEN)]
+    listen: String,
+}
+
+#[derive(Debug, Subcommand)]
+enum TokenCommand {
+    /// Create a token; prints the token alone on the last line of stdout (it is shown only once).
+    Create(TokenCreateArgs),
+}
+
+/// What a new token grants.
+#[derive(Debug, Args)]
+struct TokenCreateArgs {
+    /// The user's name; tokens with the same name belong to the same user (four eyes is about users).
+    #[arg(long)]
+    name: String,
+    /// DRAFTER, EDITOR, MINISTER_OFFICE, INTEGRATOR or ADMIN (case-insensitive; `-` works for `_`).
+    #[arg(long, value_parser = parse_role)]
+    role: Role,
+    /// Department slug; required for drafters and editors.
+    #[arg(long)]
+    department: Option<String>,
+    /// Id of the person whose office the token speaks for; required for MINISTER_OFFICE.
+    #[arg(long = "person", value_name = "ID")]
+    person_id: Option<String>,
+    /// Accredit an integrator to read embargoed releases before their instant.
+    #[arg(long)]
+    embargo_access: bool,
+}
+
+#[derive(Debug, Subcommand)]
+enum AuditCommand {
+    /// Recompute the audit hash chain; exit 0 with `ok: N entries, head <hash>` when intact.
+    Verify,
+}
+
+/// Options of `demo`.
+#[derive(Debug, Args)]
+struct DemoArgs {
+    #[command(flatten)]
+    listen: ListenArgs,
+    /// Load the data and print the tokens, but do not serve.
+    #[arg(long)]
+    load_only: bool,
+}
+
+/// Parses a role name for clap; an unknown name is a usage error.
+fn parse_role(name: &str) -> Result<Role, String> {
+    Role::parse(name).ok_or_else(|| {
+        let known: Vec<&str> = Role::ALL.iter().map(|r| r.as_str()).collect();
+        format!(
+            "unknown role `{name}`; expected one of {}",
+            known.join(", ")
+        )
+    })
+}
+
+fn main() -> ExitCode {
+    // Clap exits by itself with code 2 on a usage error and 0 on `--help`.
+    let cli = Cli::parse();
+    init_tracing(cli.log_format);
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(error) => {
+            eprintln!("error: cannot start the async runtime: {error}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run(cli)) {
+        Ok(code) => code,
+        Err(error) => {
+            eprintln!("error: {error:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// Runs one subcommand. Commands that find a problem they report themselves (a broken audit
+/// chain) return a failing exit code; every other failure is an error printed by `main`.
+async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    let url = cli.database_url.as_str();
+    match cli.command {
+        Command::Schema => {
+            let sdl = pressroom_api::schema_sdl();
+            write_stdout(&sdl)?;
+            if !sdl.ends_with('\n') {
+                write_stdout("\n")?;
+            }
+        }
+        Command::Migrate => {
+            open_store(url).await?;
+            write_stdout("migrations applied\n")?;
+        }
+        Command::Serve(args) => {
+            let store = open_store(url).await?;
+            serve::bind(&args.listen).await?.serve(store).await?;
+        }
+        Command::Token(TokenCommand::Create(args)) => {
+            let store = open_store(url).await?;
+            token::create(&store, args).await?;
+        }
+        Command::Audit(AuditCommand::Verify) => {
+            let store = open_store(url).await?;
+            return audit::verify(&store).await;
+        }
+        Command::Demo(args) => {
+            let store = open_store(url).await?;
+            demo::run(&store, &args.listen.listen, args.load_only).await?;
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Connects to the database and applies pending migrations, as every command that uses it does.
+async fn open_store(url: &str) -> anyhow::Result<Store> {
+    let store = Store::connect(url)
+        .await
+        .context("cannot connect to the database")?;
+    store
+        .migrate()
+        .await
+        .context("cannot apply the database migrations")?;
+    Ok(store)
+}
+
+/// Logs go to stderr so that stdout carries only what scripts read (tokens, `listening on`).
+fn init_tracing(format: LogFormat) {
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        // Colour codes only help a person at a terminal; in files and pipes they are noise.
+        .with_ansi(std::io::stderr().is_terminal());
+    // `try_init` only fails when a subscriber is already installed, which leaves logging working.
+    let _ = match format {
+        LogFormat::Text => builder.try_init(),
+        LogFormat::Json => builder.json().try_init(),
+    };
+}
+
+/// Writes `text` to stdout and flushes it at once, so that a reader of a pipe (a test harness
+/// waiting for `listening on`) sees it; a closed pipe is an error, not a panic as with `print!`.
+pub(crate) fn write_stdout(text: &str) -> anyhow::Result<()> {
+    let mut stdout = std::io::stdout().lock();
+    stdout
+        .write_all(text.as_bytes())
+        .context("cannot write to stdout")?;
+    stdout.flush().context("cannot write to stdout")?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn the_command_line_definition_is_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn role_names_are_parsed_case_insensitively_and_unknown_ones_are_refused() {
+        assert_eq!(parse_role("Admin"), Ok(Role::Admin));
+        assert_eq!(parse_role("minister-office"), Ok(Role::MinisterOffice));
+        let refusal = parse_role("root").expect_err("root is no role");
+        assert!(refusal.contains("MINISTER_OFFICE"), "{refusal}");
+    }
+
+    #[test]
+    fn the_database_url_may_follow_the_subcommand() {
+        let cli = Cli::try_parse_from([
+            "pressroom",
+            "migrate",
+            "--database-url",
+            "sqlite://x.db?mode=rwc",
+        ])
+        .expect("a global option after the subcommand parses");
+        assert_eq!(cli.database_url, "sqlite://x.db?mode=rwc");
+    }
+}

@@ -1,0 +1,100 @@
+//! Serving the API: bind first, announce the real address, then serve until Ctrl-C or SIGTERM.
+//!
+//! Binding and serving are separate steps so that `demo` can print its welcome (which contains
+//! the URL) after the port is known and before the server runs, through the same code path as
+//! `serve`.
+
+use std::time::Duration;
+
+use anyhow::Context;
+use poem::listener::{Acceptor, Listener, TcpAcceptor, TcpListener};
+use pressroom_storage::Store;
+
+use crate::write_stdout;
+
+/// How long requests in flight may take to finish after a shutdown signal.
+const GRACEFUL_SHUTDOWN: Duration = Duration::from_secs(10);
+
+/// A listening socket that does not serve yet.
+pub(crate) struct BoundServer {
+    acceptor: TcpAcceptor,
+    url: String,
+}
+
+/// Binds `listen` (`host:port`; port 0 picks a free port).
+pub(crate) async fn bind(listen: &str) -> anyhow::Result<BoundServer> {
+    let acceptor = TcpListener::bind(listen.to_owned())
+        .into_acceptor()
+        .await
+        .with_context(|| format!("cannot listen on {listen}"))?;
+    let address = acceptor
+        .local_addr()
+        .into_iter()
+        .find_map(|local| local.as_socket_addr().copied())
+        .with_context(|| format!("listening on {listen} gave no socket address"))?;
+    Ok(BoundServer {
+        acceptor,
+        url: format!("http://{address}"),
+    })
+}
+
+impl BoundServer {
+    /// The base URL of the bound address, e.g. `http://127.0.0.1:8080`.
+    pub(crate) fn url(&self) -> &str {
+        &self.url
+    }
+
+    /// Prints `listening on <url>` to stdout (the line scripts and tests wait for) and serves
+    /// every HTTP route until Ctrl-C or SIGTERM, then lets requests in flight finish.
+    pub(crate) async fn serve(self, store: Store) -> anyhow::Result<()> {
+        write_stdout(&format!("listening on {}\n", self.url))?;
+        tracing::info!(url = %self.url, "serving");
+        let connection = store.connection().clone();
+        poem::Server::new_with_acceptor(self.acceptor)
+            .run_with_graceful_shutdown(
+                pressroom_api::app(store),
+                shutdown_signal(),
+                Some(GRACEFUL_SHUTDOWN),
+            )
+            .await
+            .context("the HTTP server stopped with an error")?;
+        // Closing the pool lets SQLite check-point its write-ahead log and lets PostgreSQL end
+        // the sessions now, instead of when the process dies.
+        if let Err(error) = connection.close().await {
+            tracing::warn!(%error, "closing the database connections failed");
+        }
+        tracing::info!("stopped");
+        Ok(())
+    }
+}
+
+/// Completes on Ctrl-C (SIGINT) or, on Unix, SIGTERM (what container runtimes and systemd send).
+async fn shutdown_signal() {
+    let interrupt = async {
+        if let Err(error) = tokio::signal::ctrl_c().await {
+            // Without the handler the process still ends on SIGINT, only not gracefully.
+            tracing::warn!(%error, "cannot listen for Ctrl-C");
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        use tokio::signal::unix::{SignalKind, signal};
+        match signal(SignalKind::terminate()) {
+            Ok(mut terminate) => {
+                terminate.recv().await;
+            }
+            Err(error) => {
+                tracing::warn!(%error, "cannot listen for SIGTERM");
+                std::future::pending::<()>().await;
+            }
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = interrupt => {}
+        () = terminate => {}
+    }
+    tracing::info!("shutdown signal received; finishing requests in flight");
+}
