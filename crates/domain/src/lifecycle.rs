@@ -94,6 +94,8 @@ pub enum Action {
     PublishNow,
     /// The scheduler publishing at the embargo instant.
     ScheduledPublish,
+    /// The scheduler refusing to publish content the approvals on record do not cover.
+    RefusePublication,
     /// `correctRelease`
     Correct,
     /// `withdrawRelease`
@@ -113,6 +115,7 @@ impl Action {
             Self::CancelEmbargo => "cancelEmbargo",
             Self::PublishNow => "publishNow",
             Self::ScheduledPublish => "scheduledPublish",
+            Self::RefusePublication => "refusePublication",
             Self::Correct => "correctRelease",
             Self::Withdraw => "withdrawRelease",
         }
@@ -128,7 +131,7 @@ impl Action {
             Self::CancelEmbargo | Self::PublishNow | Self::Correct | Self::Withdraw => {
                 &[Role::Editor]
             }
-            Self::ScheduledPublish => &[],
+            Self::ScheduledPublish | Self::RefusePublication => &[],
         }
     }
 }
@@ -156,6 +159,7 @@ pub const TRANSITIONS: &[(Action, State, State)] = &[
     (Action::PublishNow, State::Approved, State::Published),
     (Action::PublishNow, State::Embargoed, State::Published),
     (Action::ScheduledPublish, State::Embargoed, State::Published),
+    (Action::RefusePublication, State::Embargoed, State::InReview),
     (Action::Correct, State::Published, State::Published),
     (Action::Withdraw, State::Published, State::Withdrawn),
 ];
@@ -392,6 +396,30 @@ impl Release {
             ]),
             event: Some(PublicEvent::Published),
             ..self.step(Action::ScheduledPublish, after)
+        })
+    }
+
+    /// The scheduler's step when [`Release::scheduled_publish`] refuses because the approvals on
+    /// record do not cover the content: the release must not stay EMBARGOED (it would read as
+    /// published from its instant on), so it goes back to review with its embargo cleared.
+    pub fn refuse_publication(&self, refusal: &RefusedPublication) -> Option<Transition> {
+        if self.state != State::Embargoed {
+            return None;
+        }
+        let mut after = self.next_version();
+        after.state = State::InReview;
+        after.embargo_until = None;
+        let mut d = details([
+            ("reason", json!(refusal.to_string())),
+            ("revision", json!(self.revision)),
+            ("contentHash", json!(self.content_hash)),
+        ]);
+        if let Some(until) = self.embargo_until {
+            d.insert("clearedEmbargoUntil".into(), json!(format_instant(until)));
+        }
+        Some(Transition {
+            details: d,
+            ..self.step(Action::RefusePublication, after)
         })
     }
 

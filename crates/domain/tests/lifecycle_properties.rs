@@ -411,3 +411,33 @@ fn an_embargoed_release_due_at_now_is_published_first_at_its_instant() {
     );
     assert_eq!(steps[1].after.state, State::Withdrawn);
 }
+
+#[test]
+fn the_scheduler_refuses_content_without_covering_approvals_and_sends_it_back_to_review() {
+    let now = t0();
+    let until = now + Duration::minutes(5);
+    let release = Release {
+        id: "r1".into(),
+        department_id: "d1".into(),
+        state: State::Embargoed,
+        version: 4,
+        revision: 2,
+        content: content(0),
+        content_hash: content(0).content_hash(),
+        author: "dana".into(),
+        embargo_until: Some(until),
+        published_at: None,
+        // No approval on record: as if the database had been altered behind the rules' back.
+        approvals: vec![],
+    };
+    assert!(matches!(
+        release.scheduled_publish(now),
+        Err(pressroom_domain::lifecycle::RefusedPublication::NotDue)
+    ));
+    let refusal = release.scheduled_publish(until).expect_err("not covered");
+    let step = release.refuse_publication(&refusal).expect("refused");
+    assert_eq!(step.after.state, State::InReview);
+    assert_eq!(step.after.embargo_until, None);
+    assert!(is_listed(step.action, State::Embargoed, State::InReview));
+    assert!(step.event.is_none());
+}

@@ -12,8 +12,8 @@ use futures_util::StreamExt;
 use pressroom_domain::audit::{AuditFields, ChainBreak, ChainVerifier};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, ExprTrait,
-    QueryFilter, QueryOrder, Set, StreamTrait,
+    ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, ExprTrait, QueryFilter,
+    QueryOrder, Set, StreamTrait,
 };
 use serde_json::Value;
 
@@ -46,10 +46,29 @@ pub(crate) async fn append(
     entry: NewEntry<'_>,
     at: DateTime<Utc>,
 ) -> StorageResult<i64> {
+    let seqs = append_many(txn, &[entry], at).await?;
+    seqs.first()
+        .copied()
+        .ok_or_else(|| StorageError::Internal("audit append returned no seq".into()))
+}
+
+/// Rows per multi-row INSERT: well under SQLite's limit of 32,766 bound parameters.
+const INSERT_CHUNK: usize = 1_000;
+
+/// Appends entries in order in `txn` at `at`, taking the chain's head lock once; returns their seqs.
+pub(crate) async fn append_many(
+    txn: &DatabaseTransaction,
+    entries: &[NewEntry<'_>],
+    at: DateTime<Utc>,
+) -> StorageResult<Vec<i64>> {
+    if entries.is_empty() {
+        return Ok(Vec::new());
+    }
+    let count = i64::try_from(entries.len()).map_err(|e| StorageError::Internal(e.to_string()))?;
     let locked = audit_head::Entity::update_many()
         .col_expr(
             audit_head::Column::Seq,
-            Expr::col(audit_head::Column::Seq).add(1),
+            Expr::col(audit_head::Column::Seq).add(count),
         )
         .filter(audit_head::Column::Id.eq(1))
         .exec(txn)
@@ -61,42 +80,51 @@ pub(crate) async fn append(
         .one(txn)
         .await?
         .ok_or_else(|| StorageError::Internal("audit_head row is missing".into()))?;
-    let details = serde_json::to_string(entry.details)?;
     let at_micros = micros(at);
-    let fields = AuditFields {
-        seq: head.seq,
-        at_micros,
-        actor: entry.actor,
-        action: entry.action,
-        release_id: entry.release_id,
-        from_state: entry.from_state,
-        to_state: entry.to_state,
-        revision: entry.revision,
-        details: &details,
-        prev_hash: &head.hash,
-    };
-    let hash = fields.hash();
-    audit_log::ActiveModel {
-        seq: Set(head.seq),
-        at: Set(at_micros),
-        actor: Set(entry.actor.to_owned()),
-        action: Set(entry.action.to_owned()),
-        release_id: Set(entry.release_id.map(str::to_owned)),
-        from_state: Set(entry.from_state.map(str::to_owned)),
-        to_state: Set(entry.to_state.map(str::to_owned)),
-        revision: Set(entry.revision),
-        details: Set(details.clone()),
-        prev_hash: Set(head.hash.clone()),
-        hash: Set(hash.clone()),
+    let mut prev_hash = head.hash;
+    let mut rows = Vec::with_capacity(entries.len());
+    let mut seqs = Vec::with_capacity(entries.len());
+    for (seq, entry) in (head.seq - count + 1..).zip(entries) {
+        let details = serde_json::to_string(entry.details)?;
+        let hash = AuditFields {
+            seq,
+            at_micros,
+            actor: entry.actor,
+            action: entry.action,
+            release_id: entry.release_id,
+            from_state: entry.from_state,
+            to_state: entry.to_state,
+            revision: entry.revision,
+            details: &details,
+            prev_hash: &prev_hash,
+        }
+        .hash();
+        rows.push(audit_log::ActiveModel {
+            seq: Set(seq),
+            at: Set(at_micros),
+            actor: Set(entry.actor.to_owned()),
+            action: Set(entry.action.to_owned()),
+            release_id: Set(entry.release_id.map(str::to_owned)),
+            from_state: Set(entry.from_state.map(str::to_owned)),
+            to_state: Set(entry.to_state.map(str::to_owned)),
+            revision: Set(entry.revision),
+            details: Set(details),
+            prev_hash: Set(std::mem::replace(&mut prev_hash, hash.clone())),
+            hash: Set(hash),
+        });
+        seqs.push(seq);
     }
-    .insert(txn)
-    .await?;
+    let mut rows = rows.into_iter().peekable();
+    while rows.peek().is_some() {
+        let chunk: Vec<_> = rows.by_ref().take(INSERT_CHUNK).collect();
+        audit_log::Entity::insert_many(chunk).exec(txn).await?;
+    }
     audit_head::Entity::update_many()
-        .col_expr(audit_head::Column::Hash, Expr::value(hash))
+        .col_expr(audit_head::Column::Hash, Expr::value(prev_hash))
         .filter(audit_head::Column::Id.eq(1))
         .exec(txn)
         .await?;
-    Ok(head.seq)
+    Ok(seqs)
 }
 
 /// The outcome of verifying the chain.

@@ -7,6 +7,7 @@ pub mod directory;
 pub mod entity;
 pub mod error;
 pub mod pagination;
+pub mod publishing;
 pub mod releases;
 pub mod store;
 pub mod visibility;

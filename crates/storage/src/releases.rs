@@ -18,8 +18,8 @@ use pressroom_domain::slug::{nth_candidate, slug_for_title};
 use pressroom_domain::visibility::{Role, Viewer};
 use sea_orm::sea_query::{Expr, Func, LikeExpr, OnConflict, Query};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, Condition, DatabaseTransaction, EntityTrait, ExprTrait,
-    QueryFilter, QueryOrder, QuerySelect, Set,
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseTransaction, EntityTrait,
+    ExprTrait, QueryFilter, QueryOrder, QuerySelect, Set,
 };
 use serde_json::json;
 
@@ -74,7 +74,7 @@ pub struct StoredRelease {
 }
 
 impl StoredRelease {
-    fn from_model(m: releases::Model) -> StorageResult<Self> {
+    pub(crate) fn from_model(m: releases::Model) -> StorageResult<Self> {
         let state = State::parse(&m.state)
             .ok_or_else(|| StorageError::Internal(format!("unknown state {}", m.state)))?;
         Ok(Self {
@@ -98,7 +98,7 @@ impl StoredRelease {
         })
     }
 
-    fn into_domain(self, approvals: Vec<ApprovalRecord>) -> Release {
+    pub(crate) fn into_domain(self, approvals: Vec<ApprovalRecord>) -> Release {
         Release {
             id: self.id,
             department_id: self.department_id,
@@ -236,16 +236,26 @@ impl Store {
         let records = load_approvals(&txn, id).await?;
         let slug = stored.slug.clone();
         let release = stored.into_domain(records);
-        for transition in release.apply(viewer, command, now)? {
+        let transitions = release.apply(viewer, command, now)?;
+        let schedule_changed = transitions
+            .iter()
+            .any(|t| t.from == Some(State::Embargoed) || t.after.state == State::Embargoed);
+        for transition in &transitions {
             let actor = if transition.action == Action::ScheduledPublish {
                 "scheduler"
             } else {
                 viewer.user_name.as_str()
             };
-            update_guarded(&txn, &transition, now).await?;
-            persist_records(&txn, &transition, actor, &slug, &department.slug, now).await?;
+            update_guarded(&txn, transition, now).await?;
+            persist_records(&txn, transition, actor, &slug, &department.slug, now).await?;
+        }
+        if schedule_changed {
+            notify_schedulers(&txn).await?;
         }
         txn.commit().await?;
+        if schedule_changed {
+            self.announce_schedule_change();
+        }
         self.release_unchecked(id).await
     }
 
@@ -493,6 +503,45 @@ impl Store {
     }
 }
 
+/// The body of a public event (the `data` of a webhook delivery), as JSON text with sorted keys.
+pub(crate) fn event_payload(release: &Release, slug: &str, department_slug: &str) -> String {
+    let payload: std::collections::BTreeMap<&str, serde_json::Value> = [
+        ("id", json!(release.id)),
+        ("slug", json!(slug)),
+        ("version", json!(release.version)),
+        ("department", json!(department_slug)),
+        ("title", json!(release.content.title())),
+        (
+            "publishedAt",
+            json!(release.published_at.map(format_instant)),
+        ),
+        ("url", json!(format!("/releases/{slug}"))),
+    ]
+    .into_iter()
+    .collect();
+    serde_json::to_string(&payload).unwrap_or_default()
+}
+
+/// Approval records of several releases, oldest first, keyed by release id (one query).
+pub(crate) async fn load_approvals_of(
+    txn: &DatabaseTransaction,
+    ids: &[String],
+) -> StorageResult<HashMap<String, Vec<ApprovalRecord>>> {
+    let mut by_release: HashMap<String, Vec<ApprovalRecord>> = HashMap::new();
+    let rows = approvals::Entity::find()
+        .filter(approvals::Column::ReleaseId.is_in(ids.iter().cloned()))
+        .order_by_asc(approvals::Column::Id)
+        .all(txn)
+        .await?;
+    for row in rows {
+        by_release
+            .entry(row.release_id.clone())
+            .or_default()
+            .push(approval_record(row)?);
+    }
+    Ok(by_release)
+}
+
 async fn load_approvals(txn: &DatabaseTransaction, id: &str) -> StorageResult<Vec<ApprovalRecord>> {
     approvals::Entity::find()
         .filter(approvals::Column::ReleaseId.eq(id))
@@ -627,8 +676,18 @@ async fn insert_new(
     Ok(())
 }
 
+/// On PostgreSQL, queues a notification to schedulers in other processes; it is delivered when
+/// (and only if) the transaction commits.
+pub(crate) async fn notify_schedulers(txn: &DatabaseTransaction) -> StorageResult<()> {
+    if txn.get_database_backend() == sea_orm::DbBackend::Postgres {
+        txn.execute_unprepared(&format!("NOTIFY {}", crate::store::SCHEDULE_CHANNEL))
+            .await?;
+    }
+    Ok(())
+}
+
 /// The guarded update: only from the version and state the transition started from.
-async fn update_guarded(
+pub(crate) async fn update_guarded(
     txn: &DatabaseTransaction,
     transition: &Transition,
     now: DateTime<Utc>,
@@ -663,7 +722,7 @@ async fn update_guarded(
 
 /// Everything recorded beside the release row: revision, offices, topics, approval, correction,
 /// audit entry and outbox event.
-async fn persist_records(
+pub(crate) async fn persist_records(
     txn: &DatabaseTransaction,
     transition: &Transition,
     actor: &str,
@@ -730,22 +789,13 @@ async fn persist_records(
     )
     .await?;
     if let Some(event) = transition.event {
-        let payload = json!({
-            "id": release.id,
-            "slug": slug,
-            "version": release.version,
-            "department": department_slug,
-            "title": release.content.title(),
-            "publishedAt": release.published_at.map(format_instant),
-            "url": format!("/releases/{slug}"),
-        });
         crate::entity::outbox::ActiveModel {
             audit_seq: Set(seq),
             event: Set(event.as_str().to_owned()),
             release_id: Set(release.id.clone()),
             version: Set(release.version),
             at: Set(micros(now)),
-            payload: Set(payload.to_string()),
+            payload: Set(event_payload(release, slug, department_slug)),
             ..Default::default()
         }
         .insert(txn)

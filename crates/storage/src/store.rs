@@ -3,6 +3,8 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use tokio::sync::watch;
+
 use chrono::{DateTime, Utc};
 use pressroom_migrations::{Migrator, MigratorTrait};
 use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
@@ -17,11 +19,16 @@ use crate::error::StorageResult;
 /// How long a SQLite writer waits for another writer's lock before giving up.
 pub const SQLITE_BUSY_TIMEOUT: Duration = Duration::from_secs(10);
 
-/// The database and the clock every operation reads.
+/// The PostgreSQL channel on which a commit that changes an embargo schedule notifies schedulers.
+pub const SCHEDULE_CHANNEL: &str = "pressroom_schedule";
+
+/// The database, the clock every operation reads, and the in-process signal that an embargo
+/// schedule changed (schedulers in this process wait on it).
 #[derive(Clone, Debug)]
 pub struct Store {
     db: DatabaseConnection,
     clock: Arc<dyn Clock>,
+    schedule_changed: Arc<watch::Sender<u64>>,
 }
 
 impl Store {
@@ -44,6 +51,7 @@ impl Store {
         Ok(Self {
             db,
             clock: Arc::new(SystemClock),
+            schedule_changed: Arc::new(watch::Sender::new(0)),
         })
     }
 
@@ -62,6 +70,17 @@ impl Store {
     /// The current instant, as every rule of one operation sees it.
     pub fn now(&self) -> DateTime<Utc> {
         self.clock.now()
+    }
+
+    /// A receiver that changes whenever a commit in this process created, moved or cancelled an embargo.
+    pub fn schedule_changes(&self) -> watch::Receiver<u64> {
+        self.schedule_changed.subscribe()
+    }
+
+    /// Tells this process's schedulers that a schedule changed (after the commit).
+    pub(crate) fn announce_schedule_change(&self) {
+        self.schedule_changed
+            .send_modify(|n| *n = n.wrapping_add(1));
     }
 
     /// The underlying connection, for tools and tests.
