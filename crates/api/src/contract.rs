@@ -330,7 +330,6 @@ fn is_required(value: &InputValueDefinition) -> bool {
 
 #[cfg(test)]
 mod tests {
-    #![expect(clippy::unwrap_used, reason = "a failed unwrap is a failed test")]
 
     use super::*;
 
