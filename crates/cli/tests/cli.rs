@@ -2,8 +2,6 @@
 //!
 //! Every test gets its own SQLite database in a temporary directory.
 
-
-
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
 use std::path::{Path, PathBuf};
