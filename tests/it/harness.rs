@@ -170,8 +170,14 @@ pub struct TestApp {
     _database: DatabaseGuard,
 }
 
-/// Starts a fresh app on `backend`: a new database, an admin token, a server on a random port.
+/// Starts a fresh app on `backend`: a new database, an admin token, a server on a random port,
+/// with no embedded scheduler (so tests see the read-time embargo rule on its own).
 pub async fn spawn_app(backend: Backend) -> TestApp {
+    spawn_app_with(backend, &["--no-scheduler"]).await
+}
+
+/// Like [`spawn_app`], with extra `serve` arguments (none: the embedded scheduler runs).
+pub async fn spawn_app_with(backend: Backend, serve_args: &[&str]) -> TestApp {
     let backend_name = backend.name();
     let (database_url, database) = match backend {
         Backend::Sqlite => sqlite_database(),
@@ -194,7 +200,8 @@ pub async fn spawn_app(backend: Backend) -> TestApp {
         "[{backend_name}] `pressroom token create` printed no token\n{created}"
     );
 
-    let (server, base_url, server_log) = start_server(backend_name, &database_url).await;
+    let (server, base_url, server_log) =
+        start_server(backend_name, &database_url, serve_args).await;
     let client = reqwest::Client::builder()
         .timeout(Duration::from_secs(30))
         .build()
@@ -212,6 +219,37 @@ pub async fn spawn_app(backend: Backend) -> TestApp {
 }
 
 impl TestApp {
+    /// Starts `pressroom scheduler` with `args` on this app's database and waits until it runs.
+    /// The process is killed when the returned child is dropped.
+    pub async fn spawn_scheduler(&self, args: &[&str]) -> Child {
+        let binary = pressroom_binary();
+        let mut child = Command::new(binary)
+            .arg("--database-url")
+            .arg(&self.database_url)
+            .arg("scheduler")
+            .args(args)
+            .env("RUST_LOG", "warn")
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .kill_on_drop(true)
+            .spawn()
+            .unwrap_or_else(|error| panic!("[{}] starting the scheduler: {error}", self.backend));
+        let stdout = child.stdout.take().expect("stdout is piped");
+        let mut lines = BufReader::new(stdout).lines();
+        let line = tokio::time::timeout(STARTUP_TIMEOUT, lines.next_line())
+            .await
+            .unwrap_or_else(|_| panic!("[{}] the scheduler did not start in time", self.backend));
+        assert_eq!(
+            line.ok().flatten().as_deref(),
+            Some("scheduler running"),
+            "[{}] the scheduler did not say it runs",
+            self.backend
+        );
+        tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
+        child
+    }
+
     /// Runs a `pressroom` subcommand against this app's database.
     pub async fn cli(&self, args: &[&str]) -> CliOutput {
         run_cli(&self.database_url, args).await
@@ -497,12 +535,17 @@ pub async fn run_cli(database_url: &str, args: &[&str]) -> CliOutput {
 }
 
 /// Starts `pressroom serve --listen 127.0.0.1:0` and waits for its `listening on` line.
-async fn start_server(backend: &str, database_url: &str) -> (Child, String, Arc<Mutex<String>>) {
+async fn start_server(
+    backend: &str,
+    database_url: &str,
+    serve_args: &[&str],
+) -> (Child, String, Arc<Mutex<String>>) {
     let binary = pressroom_binary();
     let mut child = Command::new(binary)
         .arg("--database-url")
         .arg(database_url)
         .args(["serve", "--listen", "127.0.0.1:0"])
+        .args(serve_args)
         .env("RUST_LOG", "warn")
         .stdin(Stdio::null())
         .stdout(Stdio::piped())

@@ -48,5 +48,6 @@ mod health;
 mod lifecycle_errors;
 mod publish_flow;
 mod roles;
+mod scheduler;
 mod stale_version;
 mod viewer;

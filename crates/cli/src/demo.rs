@@ -288,7 +288,12 @@ pub(crate) async fn run(store: &Store, listen: &str, load_only: bool) -> anyhow:
         &tokens,
         "Open",
     ))?;
-    server.serve(store.clone()).await
+    server
+        .serve(
+            store.clone(),
+            Some(pressroom_scheduler::SchedulerConfig::default()),
+        )
+        .await
 }
 
 /// The department and minister of an earlier `demo` run, when the department exists.

@@ -55,8 +55,10 @@ enum LogFormat {
 
 #[derive(Debug, Subcommand)]
 enum Command {
-    /// Serve the GraphQL API and the HTTP surfaces (runs migrations first).
-    Serve(ListenArgs),
+    /// Serve the GraphQL API and the HTTP surfaces, with the embedded scheduler (runs migrations first).
+    Serve(ServeArgs),
+    /// Run only the scheduler, which publishes embargoed releases at their instant.
+    Scheduler(SchedulerArgs),
     /// Apply every pending database migration.
     Migrate,
     /// Manage API tokens.
@@ -77,6 +79,40 @@ struct ListenArgs {
     /// Address to listen on, `host:port`; port 0 picks a free port (the real one is printed).
     #[arg(long, env = "PRESSROOM_LISTEN", default_value = DEFAULT_LISTEN)]
     listen: String,
+}
+
+/// Options of `serve`.
+#[derive(Debug, Args)]
+struct ServeArgs {
+    #[command(flatten)]
+    listen: ListenArgs,
+    /// Do not run the embedded scheduler (run `pressroom scheduler` elsewhere instead).
+    #[arg(long)]
+    no_scheduler: bool,
+    #[command(flatten)]
+    scheduler: SchedulerArgs,
+}
+
+/// How the scheduler runs.
+#[derive(Debug, Args)]
+struct SchedulerArgs {
+    /// Most releases published in one transaction.
+    #[arg(long, env = "PRESSROOM_SCHEDULER_BATCH_SIZE", default_value_t = 500, value_parser = clap::value_parser!(u64).range(1..=10_000))]
+    scheduler_batch_size: u64,
+    /// Longest sleep between two looks at the schedule, in milliseconds: on SQLite the bound on
+    /// noticing a schedule made by another process, on PostgreSQL the safety net for a lost
+    /// notification.
+    #[arg(long, env = "PRESSROOM_SCHEDULER_RECHECK_MS", default_value_t = 1_000, value_parser = clap::value_parser!(u64).range(10..=3_600_000))]
+    scheduler_recheck_ms: u64,
+}
+
+impl SchedulerArgs {
+    fn config(&self) -> pressroom_scheduler::SchedulerConfig {
+        pressroom_scheduler::SchedulerConfig {
+            batch_size: self.scheduler_batch_size,
+            recheck: std::time::Duration::from_millis(self.scheduler_recheck_ms),
+        }
+    }
 }
 
 #[derive(Debug, Subcommand)]
@@ -173,7 +209,15 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Command::Serve(args) => {
             let store = open_store(url).await?;
-            serve::bind(&args.listen).await?.serve(store).await?;
+            let scheduler = (!args.no_scheduler).then(|| args.scheduler.config());
+            serve::bind(&args.listen.listen)
+                .await?
+                .serve(store, scheduler)
+                .await?;
+        }
+        Command::Scheduler(args) => {
+            let store = open_store(url).await?;
+            serve::run_scheduler(store, args.config()).await?;
         }
         Command::Token(TokenCommand::Create(args)) => {
             let store = open_store(url).await?;

@@ -8,7 +8,9 @@ use std::time::Duration;
 
 use anyhow::Context;
 use poem::listener::{Acceptor, Listener, TcpAcceptor, TcpListener};
+use pressroom_scheduler::{Scheduler, SchedulerConfig};
 use pressroom_storage::Store;
+use tokio::sync::watch;
 
 use crate::write_stdout;
 
@@ -45,27 +47,68 @@ impl BoundServer {
     }
 
     /// Prints `listening on <url>` to stdout (the line scripts and tests wait for) and serves
-    /// every HTTP route until Ctrl-C or SIGTERM, then lets requests in flight finish.
-    pub(crate) async fn serve(self, store: Store) -> anyhow::Result<()> {
+    /// every HTTP route, with the embedded scheduler unless `scheduler` is `None`, until Ctrl-C
+    /// or SIGTERM; then lets requests in flight and the scheduler's batch in flight finish.
+    pub(crate) async fn serve(
+        self,
+        store: Store,
+        scheduler: Option<SchedulerConfig>,
+    ) -> anyhow::Result<()> {
+        let stop = shutdown_channel();
+        let scheduler = scheduler
+            .map(|config| tokio::spawn(Scheduler::new(store.clone(), config).run(stop.clone())));
         write_stdout(&format!("listening on {}\n", self.url))?;
-        tracing::info!(url = %self.url, "serving");
+        tracing::info!(url = %self.url, scheduler = scheduler.is_some(), "serving");
         let connection = store.connection().clone();
+        let mut server_stop = stop.clone();
         poem::Server::new_with_acceptor(self.acceptor)
             .run_with_graceful_shutdown(
                 pressroom_api::app(store),
-                shutdown_signal(),
+                async move {
+                    let _ = server_stop.wait_for(|stop| *stop).await;
+                },
                 Some(GRACEFUL_SHUTDOWN),
             )
             .await
             .context("the HTTP server stopped with an error")?;
-        // Closing the pool lets SQLite check-point its write-ahead log and lets PostgreSQL end
-        // the sessions now, instead of when the process dies.
-        if let Err(error) = connection.close().await {
-            tracing::warn!(%error, "closing the database connections failed");
+        if let Some(scheduler) = scheduler
+            && let Err(error) = scheduler.await
+        {
+            tracing::error!(%error, "the scheduler task failed");
         }
-        tracing::info!("stopped");
+        close(connection).await;
         Ok(())
     }
+}
+
+/// Runs the scheduler alone until Ctrl-C or SIGTERM (`pressroom scheduler`).
+pub(crate) async fn run_scheduler(store: Store, config: SchedulerConfig) -> anyhow::Result<()> {
+    let stop = shutdown_channel();
+    let connection = store.connection().clone();
+    let running = tokio::spawn(Scheduler::new(store, config).run(stop));
+    write_stdout("scheduler running\n")?;
+    running.await.context("the scheduler task failed")?;
+    close(connection).await;
+    Ok(())
+}
+
+/// Closing the pool lets SQLite check-point its write-ahead log and lets PostgreSQL end the
+/// sessions now, instead of when the process dies.
+async fn close(connection: sea_orm::DatabaseConnection) {
+    if let Err(error) = connection.close().await {
+        tracing::warn!(%error, "closing the database connections failed");
+    }
+    tracing::info!("stopped");
+}
+
+/// A channel that turns true on the first shutdown signal.
+fn shutdown_channel() -> watch::Receiver<bool> {
+    let (tell, stop) = watch::channel(false);
+    tokio::spawn(async move {
+        shutdown_signal().await;
+        let _ = tell.send(true);
+    });
+    stop
 }
 
 /// Completes on Ctrl-C (SIGINT) or, on Unix, SIGTERM (what container runtimes and systemd send).
