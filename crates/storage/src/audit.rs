@@ -40,6 +40,18 @@ pub struct NewEntry<'a> {
     pub details: &'a BTreeMap<String, Value>,
 }
 
+/// Takes the chain's head lock now rather than at the first append (a no-op update; PostgreSQL
+/// holds the row lock until the transaction ends). Writes that must not race each other before
+/// they append, such as picking a free slug, call this first.
+pub(crate) async fn lock_chain(txn: &DatabaseTransaction) -> StorageResult<()> {
+    audit_head::Entity::update_many()
+        .col_expr(audit_head::Column::Seq, Expr::col(audit_head::Column::Seq))
+        .filter(audit_head::Column::Id.eq(1))
+        .exec(txn)
+        .await?;
+    Ok(())
+}
+
 /// Appends one entry in `txn` at `at`; returns its seq.
 pub(crate) async fn append(
     txn: &DatabaseTransaction,

@@ -179,6 +179,8 @@ impl Store {
         check_references(&txn, &content, None, viewer, now).await?;
         let id = uuid::Uuid::now_v7().to_string();
         let transition = Release::create(id.clone(), department.id, content, viewer)?;
+        // Two creations with the same title must not pick the same free slug.
+        audit::lock_chain(&txn).await?;
         let slug = free_slug(&txn, &slug_for_title(transition.after.content.title())).await?;
         insert_new(&txn, &transition, &slug, &viewer.user_name, now).await?;
         persist_records(

@@ -485,3 +485,26 @@ async fn audit_verify_names_the_first_altered_entry() {
         test_db.cleanup().await;
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn concurrent_creations_with_one_title_get_distinct_slugs() {
+    for test_db in common::test_databases().await {
+        let w = world(&test_db.url).await;
+        let mut tasks = Vec::new();
+        for _ in 0..6 {
+            let store = w.store.clone();
+            let drafter = w.drafter.clone();
+            let c = content(&w, "Samma rubrik", None);
+            tasks.push(tokio::spawn(async move { store.create_release(&drafter, "miljodepartementet", c).await }));
+        }
+        let mut slugs = Vec::new();
+        for task in tasks {
+            slugs.push(task.await.expect("task").expect("created").slug);
+        }
+        slugs.sort();
+        slugs.dedup();
+        assert_eq!(slugs.len(), 6, "{}: {slugs:?}", test_db.backend_name);
+        drop(w);
+        test_db.cleanup().await;
+    }
+}
