@@ -495,7 +495,11 @@ async fn concurrent_creations_with_one_title_get_distinct_slugs() {
             let store = w.store.clone();
             let drafter = w.drafter.clone();
             let c = content(&w, "Samma rubrik", None);
-            tasks.push(tokio::spawn(async move { store.create_release(&drafter, "miljodepartementet", c).await }));
+            tasks.push(tokio::spawn(async move {
+                store
+                    .create_release(&drafter, "miljodepartementet", c)
+                    .await
+            }));
         }
         let mut slugs = Vec::new();
         for task in tasks {
