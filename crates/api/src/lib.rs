@@ -5,6 +5,7 @@ pub mod contract;
 pub mod error;
 pub mod http;
 pub mod inputs;
+pub mod limits;
 pub mod mutation;
 pub mod query;
 pub mod scalars;

@@ -19,7 +19,8 @@ pub type PressroomSchema = Schema<Query, Mutation, Subscription>;
 pub fn build(store: Option<Store>) -> PressroomSchema {
     let builder = Schema::build(Query, Mutation, Subscription)
         .limit_depth(MAX_DEPTH)
-        .limit_complexity(MAX_COMPLEXITY);
+        .limit_complexity(MAX_COMPLEXITY)
+        .extension(crate::limits::FieldLimits);
     match store {
         Some(store) => builder.data(store).finish(),
         None => builder.finish(),
