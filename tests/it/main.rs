@@ -40,6 +40,7 @@ mod fixture;
 mod graphql;
 mod harness;
 
+mod abuse;
 mod approvals;
 mod audit;
 mod departments;
