@@ -203,6 +203,8 @@ pub struct TokenInput {
     /// Accredited for embargoed releases (integrators).
     #[graphql(default_with = "Some(false)")]
     pub embargo_access: Option<bool>,
+    /// When the token stops working (explicit offset, in the future); none = until revoked.
+    pub expires_at: Option<Instant>,
 }
 
 /// A new webhook endpoint.

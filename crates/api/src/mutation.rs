@@ -233,7 +233,10 @@ impl Mutation {
             department: input.department,
             person_id: input.person_id.map(|id| id.0),
             embargo_access: input.embargo_access.unwrap_or(false),
-            expires_at: None,
+            expires_at: input
+                .expires_at
+                .map(|at| at.valid("input.expiresAt"))
+                .transpose()?,
         };
         let created = store(ctx)?.create_token(&admin.user_name, grant).await?;
         Ok(CreatedToken {

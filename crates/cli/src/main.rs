@@ -69,6 +69,8 @@ enum Command {
     Audit(AuditCommand),
     /// Print the full GraphQL schema (SDL) to stdout; needs no database.
     Schema,
+    /// Write a consistent copy of a SQLite database while it is in use (PostgreSQL: use pg_dump).
+    Backup(BackupArgs),
     /// Load the example press release and demo users, print their tokens, then serve.
     Demo(DemoArgs),
 }
@@ -139,6 +141,26 @@ struct TokenCreateArgs {
     /// Accredit an integrator to read embargoed releases before their instant.
     #[arg(long)]
     embargo_access: bool,
+    /// When the token stops working, RFC 3339 with an offset (e.g. 2027-01-01T00:00:00+01:00).
+    #[arg(long, value_parser = parse_instant)]
+    expires_at: Option<chrono::DateTime<chrono::Utc>>,
+}
+
+/// Parses an RFC 3339 instant with an explicit offset, for clap.
+fn parse_instant(text: &str) -> Result<chrono::DateTime<chrono::Utc>, String> {
+    chrono::DateTime::parse_from_rfc3339(text)
+        .map(|at| at.with_timezone(&chrono::Utc))
+        .map_err(|e| {
+            format!("not an RFC 3339 time with an offset ({e}), e.g. 2027-01-01T00:00:00+01:00")
+        })
+}
+
+/// Options of `backup`.
+#[derive(Debug, Args)]
+struct BackupArgs {
+    /// The file to write; it must not exist yet.
+    #[arg(long)]
+    to: std::path::PathBuf,
 }
 
 #[derive(Debug, Subcommand)]
@@ -222,6 +244,14 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Token(TokenCommand::Create(args)) => {
             let store = open_store(url).await?;
             token::create(&store, args).await?;
+        }
+        Command::Backup(args) => {
+            let store = open_store(url).await?;
+            store
+                .backup_sqlite(&args.to)
+                .await
+                .context("the backup was not written")?;
+            write_stdout(&format!("backup written to {}\n", args.to.display()))?;
         }
         Command::Audit(AuditCommand::Verify) => {
             let store = open_store(url).await?;

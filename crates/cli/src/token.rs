@@ -20,7 +20,7 @@ pub(crate) async fn create(store: &Store, args: TokenCreateArgs) -> anyhow::Resu
         department: args.department,
         person_id: args.person_id,
         embargo_access: args.embargo_access,
-        expires_at: None,
+        expires_at: args.expires_at,
     };
     let created = store
         .create_token(CLI_ACTOR, grant)

@@ -482,3 +482,72 @@ async fn audit_verify_names_the_first_altered_entry_and_exits_1() {
     );
     assert!(!run.stdout.contains("ok:"), "{run}");
 }
+
+#[test]
+fn backup_writes_a_consistent_copy_whose_audit_chain_verifies() {
+    let db = Database::new();
+    let run = db.run(&["demo", "--load-only"]);
+    assert!(run.success(), "demo failed\n{run}");
+    let (entries, head) = db.audit_verify();
+    let copy_dir = tempfile::tempdir().expect("temp dir");
+    let copy = copy_dir.path().join("copy.db");
+    let copy_arg = copy.to_str().expect("utf-8 path");
+    let run = db.run(&["backup", "--to", copy_arg]);
+    assert!(run.success(), "backup failed\n{run}");
+    // The copy is a working database with the same chain.
+    let copy_url = format!("sqlite://{copy_arg}?mode=rwc");
+    let verify = Run::from(
+        pressroom()
+            .args(["audit", "verify", "--database-url", &copy_url])
+            .output()
+            .expect("run pressroom"),
+    );
+    assert!(verify.success(), "{verify}");
+    assert_eq!(parse_audit_ok(verify.last_line()), (entries, head));
+    // An existing file is never overwritten.
+    let again = db.run(&["backup", "--to", copy_arg]);
+    assert_eq!(again.code, Some(1), "{again}");
+}
+
+#[test]
+fn a_token_can_expire_and_an_expiry_in_the_past_is_refused() {
+    let db = Database::new();
+    let run = db.run(&[
+        "token",
+        "create",
+        "--name",
+        "ivar",
+        "--role",
+        "integrator",
+        "--expires-at",
+        "2000-01-01T00:00:00+01:00",
+    ]);
+    assert_eq!(run.code, Some(1), "{run}");
+    assert!(run.stderr.contains("expiresAt"), "{run}");
+    let run = db.run(&[
+        "token",
+        "create",
+        "--name",
+        "ivar",
+        "--role",
+        "integrator",
+        "--expires-at",
+        "2999-01-01T00:00:00",
+    ]);
+    assert_eq!(
+        run.code,
+        Some(2),
+        "a time without offset is a usage error\n{run}"
+    );
+    let run = db.run(&[
+        "token",
+        "create",
+        "--name",
+        "ivar",
+        "--role",
+        "integrator",
+        "--expires-at",
+        "2999-01-01T00:00:00+01:00",
+    ]);
+    assert!(run.success(), "{run}");
+}

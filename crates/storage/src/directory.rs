@@ -252,6 +252,12 @@ impl Store {
             grant.embargo_access,
         )?;
         let now = self.now();
+        if grant.expires_at.is_some_and(|at| at <= now) {
+            return Err(StorageError::validation(
+                "input.expiresAt",
+                "must lie in the future",
+            ));
+        }
         let txn = self.begin_write().await?;
         let department_id = match grant.department.as_deref() {
             Some(slug) => Some(
@@ -302,6 +308,14 @@ impl Store {
             ("department", json!(grant.department)),
             ("personId", json!(grant.person_id)),
             ("embargoAccess", json!(grant.embargo_access)),
+            (
+                "expiresAt",
+                json!(
+                    grant
+                        .expires_at
+                        .map(pressroom_domain::lifecycle::format_instant)
+                ),
+            ),
         ]);
         audit::append(&txn, admin_entry(actor, "createToken", &d), now).await?;
         txn.commit().await?;

@@ -109,3 +109,35 @@ impl Store {
         Ok(self.db.begin_with_options(options).await?)
     }
 }
+
+impl Store {
+    /// Writes a consistent copy of a SQLite database to `to` with `VACUUM INTO`, while other
+    /// connections keep reading and writing. Refused for PostgreSQL (use `pg_dump`) and when
+    /// `to` exists.
+    pub async fn backup_sqlite(&self, to: &std::path::Path) -> StorageResult<()> {
+        use sea_orm::ConnectionTrait;
+        if self.backend() != DbBackend::Sqlite {
+            return Err(crate::StorageError::validation(
+                "to",
+                "backup copies SQLite databases; back up PostgreSQL with pg_dump",
+            ));
+        }
+        if to.exists() {
+            return Err(crate::StorageError::validation(
+                "to",
+                "the file exists already",
+            ));
+        }
+        let path = to
+            .to_str()
+            .ok_or_else(|| crate::StorageError::validation("to", "the path is not valid UTF-8"))?;
+        self.db
+            .execute_raw(sea_orm::Statement::from_sql_and_values(
+                DbBackend::Sqlite,
+                "VACUUM INTO ?",
+                [path.into()],
+            ))
+            .await?;
+        Ok(())
+    }
+}
