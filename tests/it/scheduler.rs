@@ -221,3 +221,33 @@ async fn a_scheduler_killed_mid_burst_loses_and_duplicates_nothing_after_a_resta
     })
     .await;
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_scheduler_process_on_postgresql_is_woken_by_a_schedule_made_elsewhere() {
+    // On PostgreSQL a schedule made by another process (here: the API server) wakes a sleeping
+    // scheduler through LISTEN/NOTIFY; its re-check interval is far longer than the test.
+    let Some(server_url) = std::env::var(crate::harness::POSTGRES_URL_VAR).ok() else {
+        eprintln!("skipped: {} is not set", crate::harness::POSTGRES_URL_VAR);
+        return;
+    };
+    let app = spawn_app(Backend::Postgres(server_url)).await;
+    let _scheduler = app
+        .spawn_scheduler(&["--scheduler-recheck-ms", "600000"])
+        .await;
+    // Let it run once and go to sleep with nothing scheduled.
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let (ids, instant) = burst(&app, 1, Duration::from_secs(2)).await;
+    wait_until_published(&app, &ids, Duration::from_secs(20)).await;
+    assert_exactly_once(&app, &ids, instant).await;
+    let entries = app.audit_entries(&app.admin_token, Some(&ids[0])).await;
+    let late_ms = entries
+        .iter()
+        .find(|e| e["action"] == "scheduledPublish")
+        .and_then(|e| e["details"]["lateMs"].as_i64())
+        .expect("lateMs");
+    assert!(
+        (0..2_000).contains(&late_ms),
+        "[{}] woken late: {late_ms} ms",
+        app.backend
+    );
+}
