@@ -20,8 +20,10 @@ use crate::error::{ApiError, ApiResult};
 pub struct RequestContext {
     /// The caller; `None` is anonymous.
     pub viewer: Option<Viewer>,
-    /// The instant every read of this request is decided at (visibility, embargo read rule).
-    pub now: DateTime<Utc>,
+    /// The instant every read of this request is decided at (visibility, embargo read rule);
+    /// `None` for a long-lived subscription connection, which reads the clock each time.
+    fixed_now: Option<DateTime<Utc>>,
+    store: Store,
     /// Departments by id.
     pub departments: DataLoader<StoreLoader>,
     /// People by id.
@@ -35,16 +37,35 @@ pub struct RequestContext {
 }
 
 impl RequestContext {
-    /// A context for `viewer` reading at the store's current instant.
+    /// A context for one request by `viewer`, reading at the store's current instant.
     pub fn new(store: &Store, viewer: Option<Viewer>) -> Self {
-        let now = store.now();
+        Self::build(store, viewer, Some(store.now()))
+    }
+
+    /// A context for a subscription connection: it reads the clock afresh for every event and
+    /// caches nothing, so nothing it resolves goes stale over the connection's life.
+    pub fn live(store: &Store, viewer: Option<Viewer>) -> Self {
+        let context = Self::build(store, viewer, None);
+        for loader in [
+            &context.departments,
+            &context.people,
+            &context.approvals,
+            &context.corrections,
+            &context.releases,
+        ] {
+            loader.enable_all_cache(false);
+        }
+        context
+    }
+
+    fn build(store: &Store, viewer: Option<Viewer>, fixed_now: Option<DateTime<Utc>>) -> Self {
         let loader = |kind| {
             DataLoader::new(
                 StoreLoader {
                     store: store.clone(),
                     kind,
                     viewer: viewer.clone(),
-                    now,
+                    fixed_now,
                 },
                 tokio::spawn,
             )
@@ -56,8 +77,14 @@ impl RequestContext {
             corrections: loader(Kind::Corrections),
             releases: loader(Kind::Releases),
             viewer,
-            now,
+            fixed_now,
+            store: store.clone(),
         }
+    }
+
+    /// The instant reads are decided at.
+    pub fn now(&self) -> DateTime<Utc> {
+        self.fixed_now.unwrap_or_else(|| self.store.now())
     }
 
     /// The authenticated caller, or `UNAUTHENTICATED`.
@@ -186,7 +213,7 @@ pub struct StoreLoader {
     store: Store,
     kind: Kind,
     viewer: Option<Viewer>,
-    now: DateTime<Utc>,
+    fixed_now: Option<DateTime<Utc>>,
 }
 
 impl Loader<String> for StoreLoader {
@@ -230,7 +257,11 @@ impl Loader<String> for StoreLoader {
                 .collect(),
             Kind::Releases => self
                 .store
-                .secure_releases_by_ids(self.viewer.as_ref(), keys, self.now)
+                .secure_releases_by_ids(
+                    self.viewer.as_ref(),
+                    keys,
+                    self.fixed_now.unwrap_or_else(|| self.store.now()),
+                )
                 .await
                 .map_err(wrap)?
                 .into_iter()

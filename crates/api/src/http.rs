@@ -1,8 +1,6 @@
 //! HTTP: the GraphQL endpoint with bearer-token auth, GraphiQL, the WebSocket endpoint for
 //! subscriptions, and health checks.
 
-use std::time::Duration;
-
 use async_graphql::http::GraphiQLSource;
 use async_graphql::{Data, ServerError};
 use async_graphql_poem::{GraphQLProtocol, GraphQLRequest, GraphQLResponse, GraphQLWebSocket};
@@ -122,7 +120,6 @@ async fn subscriptions(
         .on_upgrade(move |stream| {
             GraphQLWebSocket::new(stream, schema, protocol)
                 .on_connection_init(move |payload| connection_init(store, payload))
-                .keepalive_timeout(Duration::from_secs(60))
                 .serve()
         })
 }
@@ -143,8 +140,23 @@ async fn connection_init(store: Store, payload: serde_json::Value) -> async_grap
         Auth::Refused => return Err(ApiError::unauthenticated().into()),
     };
     let mut data = Data::default();
-    data.insert(RequestContext::new(&store, viewer));
+    data.insert(RequestContext::live(&store, viewer));
     Ok(data)
+}
+
+/// Prometheus text exposition of every metric registered in this process (scheduler included).
+#[handler]
+fn metrics() -> Response {
+    let encoder = prometheus::TextEncoder::new();
+    match encoder.encode_to_string(&prometheus::gather()) {
+        Ok(text) => Response::builder()
+            .content_type("text/plain; version=0.0.4; charset=utf-8")
+            .body(text),
+        Err(err) => {
+            tracing::error!(error = %err, "metrics could not be encoded");
+            StatusCode::INTERNAL_SERVER_ERROR.into_response()
+        }
+    }
 }
 
 #[handler]
@@ -174,6 +186,18 @@ pub fn app(store: Store) -> impl Endpoint {
         .at("/graphql/ws", get(subscriptions))
         .at("/healthz", get(healthz))
         .at("/readyz", get(readyz))
+        .at("/releases", get(crate::public::pages::list_releases))
+        .at("/releases/:slug", get(crate::public::pages::show_release))
+        .at(
+            "/departments/:slug",
+            get(crate::public::pages::list_department),
+        )
+        .at("/feeds/:file", get(crate::public::feeds::serve_feed))
+        .at(
+            "/static/pressroom.css",
+            get(crate::public::pages::stylesheet),
+        )
+        .at("/metrics", get(metrics))
         .data(schema)
         .data(store)
 }

@@ -7,6 +7,7 @@ pub mod http;
 pub mod inputs;
 pub mod limits;
 pub mod mutation;
+pub mod public;
 pub mod query;
 pub mod scalars;
 pub mod schema;

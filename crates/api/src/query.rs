@@ -21,7 +21,7 @@ impl Query {
     async fn release(&self, ctx: &Context<'_>, id: ID) -> ApiResult<Option<Release>> {
         let r = request(ctx)?;
         Ok(store(ctx)?
-            .secure_release(r.viewer.as_ref(), &id, r.now)
+            .secure_release(r.viewer.as_ref(), &id, r.now())
             .await?
             .map(Release))
     }
@@ -30,7 +30,7 @@ impl Query {
     async fn release_by_slug(&self, ctx: &Context<'_>, slug: String) -> ApiResult<Option<Release>> {
         let r = request(ctx)?;
         Ok(store(ctx)?
-            .secure_release_by_slug(r.viewer.as_ref(), &slug, r.now)
+            .secure_release_by_slug(r.viewer.as_ref(), &slug, r.now())
             .await?
             .map(Release))
     }
@@ -49,7 +49,7 @@ impl Query {
         let page = PageRequest::new(first, after.as_deref())?;
         let filter = filter.unwrap_or_default().into_storage()?;
         Ok(store(ctx)?
-            .secure_releases(r.viewer.as_ref(), &filter, &page, r.now)
+            .secure_releases(r.viewer.as_ref(), &filter, &page, r.now())
             .await?
             .into())
     }
@@ -116,7 +116,7 @@ impl Query {
     ) -> ApiResult<ChangeEventConnection> {
         let page = PageRequest::new(first, after.as_deref())?;
         Ok(store(ctx)?
-            .public_changes(&page, request(ctx)?.now)
+            .public_changes(&page, request(ctx)?.now())
             .await?
             .into())
     }

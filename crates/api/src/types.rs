@@ -488,7 +488,7 @@ impl Release {
     }
     /// State as it reads now: an embargoed release whose instant has passed reads as PUBLISHED.
     async fn state(&self, ctx: &Context<'_>) -> ApiResult<ReleaseState> {
-        let now = request(ctx)?.now;
+        let now = request(ctx)?.now();
         Ok(visibility::effective_state(self.0.state, self.0.embargo_until, now).into())
     }
     /// Optimistic-concurrency version; pass it as `expectedVersion`.
@@ -589,7 +589,7 @@ impl Release {
     }
     /// When it became public (the embargo instant for embargoed releases whose instant passed).
     async fn published_at(&self, ctx: &Context<'_>) -> ApiResult<Option<Instant>> {
-        let now = request(ctx)?.now;
+        let now = request(ctx)?.now();
         Ok(visibility::effective_published_at(
             self.0.state,
             self.0.published_at,

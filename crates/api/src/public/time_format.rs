@@ -1,0 +1,212 @@
+//! Human-facing times: an instant shown in a department's time zone, in the release's language.
+//!
+//! Swedish follows the Government Offices' press pages (`2 juni 2022 kl. 09.00`, no zone name:
+//! the reader is in Sweden); English names the zone (`2 June 2022 at 09:00 CEST`) because its
+//! readers often are not. The machine-readable form (for `<time datetime>`) is RFC 3339 with the
+//! zone's offset at that instant, so an hour that occurs twice when daylight saving time ends is
+//! still unambiguous there. chrono's `unstable-locales` feature is not needed for twelve month names.
+
+use chrono::{DateTime, Datelike, SecondsFormat, Timelike, Utc};
+use chrono_tz::Tz;
+
+/// The zone used when a department's stored zone does not parse (it is validated on creation,
+/// so this only guards against a hand-edited database).
+pub const FALLBACK_ZONE: Tz = chrono_tz::Europe::Stockholm;
+
+const SWEDISH_MONTHS: [&str; 12] = [
+    "januari",
+    "februari",
+    "mars",
+    "april",
+    "maj",
+    "juni",
+    "juli",
+    "augusti",
+    "september",
+    "oktober",
+    "november",
+    "december",
+];
+
+const ENGLISH_MONTHS: [&str; 12] = [
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+];
+
+/// The IANA zone `name`, or [`FALLBACK_ZONE`] when it does not parse.
+pub fn zone(name: &str) -> Tz {
+    name.parse().unwrap_or(FALLBACK_ZONE)
+}
+
+/// Whether `language` (a BCP 47 tag) is Swedish: `sv`, `sv-SE`, `sv-FI`…
+pub fn is_swedish(language: &str) -> bool {
+    let primary = language.split(['-', '_']).next().unwrap_or_default();
+    primary.eq_ignore_ascii_case("sv")
+}
+
+/// `at` in zone `tz` for people reading `language`: Swedish for Swedish tags, English otherwise.
+pub fn human(at: DateTime<Utc>, tz: Tz, language: &str) -> String {
+    if is_swedish(language) {
+        swedish(at, tz)
+    } else {
+        english(at, tz)
+    }
+}
+
+/// `2 juni 2022 kl. 09.00`: day without a leading zero, lowercase month, 24-hour clock with a dot.
+pub fn swedish(at: DateTime<Utc>, tz: Tz) -> String {
+    let local = at.with_timezone(&tz);
+    format!(
+        "{} {} {} kl. {:02}.{:02}",
+        local.day(),
+        SWEDISH_MONTHS[local.month0() as usize],
+        local.year(),
+        local.hour(),
+        local.minute()
+    )
+}
+
+/// `2 June 2022 at 09:00 CEST`: the zone's abbreviation at that instant closes the string.
+pub fn english(at: DateTime<Utc>, tz: Tz) -> String {
+    let local = at.with_timezone(&tz);
+    format!(
+        "{} {} {} at {:02}:{:02} {}",
+        local.day(),
+        ENGLISH_MONTHS[local.month0() as usize],
+        local.year(),
+        local.hour(),
+        local.minute(),
+        local.format("%Z")
+    )
+}
+
+/// RFC 3339 in zone `tz` with its offset, whole seconds: `2022-06-02T09:00:00+02:00`.
+pub fn machine(at: DateTime<Utc>, tz: Tz) -> String {
+    at.with_timezone(&tz)
+        .to_rfc3339_opts(SecondsFormat::Secs, false)
+}
+
+/// An HTTP date (RFC 9110 IMF-fixdate), as `Last-Modified` carries it.
+pub fn http_date(at: DateTime<Utc>) -> String {
+    at.format("%a, %d %b %Y %H:%M:%S GMT").to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    fn utc(y: i32, mo: u32, d: u32, h: u32, mi: u32) -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(y, mo, d, h, mi, 0)
+            .single()
+            .expect("a valid UTC instant")
+    }
+
+    const STOCKHOLM: Tz = chrono_tz::Europe::Stockholm;
+
+    #[test]
+    fn the_example_release_reads_as_on_the_ministry_page() {
+        assert_eq!(
+            swedish(utc(2022, 6, 2, 7, 0), STOCKHOLM),
+            "2 juni 2022 kl. 09.00"
+        );
+        assert_eq!(
+            english(utc(2022, 6, 2, 7, 0), STOCKHOLM),
+            "2 June 2022 at 09:00 CEST"
+        );
+        assert_eq!(
+            machine(utc(2022, 6, 2, 7, 0), STOCKHOLM),
+            "2022-06-02T09:00:00+02:00"
+        );
+    }
+
+    #[test]
+    fn the_clock_moves_forward_an_hour_on_27_march_2022_in_stockholm() {
+        // 01:59:59 UTC+1 is followed by 03:00:00 UTC+2 (at 01:00 UTC).
+        assert_eq!(
+            swedish(utc(2022, 3, 27, 0, 30), STOCKHOLM),
+            "27 mars 2022 kl. 01.30"
+        );
+        assert_eq!(
+            swedish(utc(2022, 3, 27, 1, 30), STOCKHOLM),
+            "27 mars 2022 kl. 03.30"
+        );
+        assert_eq!(
+            machine(utc(2022, 3, 27, 1, 30), STOCKHOLM),
+            "2022-03-27T03:30:00+02:00"
+        );
+        assert_eq!(
+            english(utc(2022, 3, 27, 0, 30), STOCKHOLM),
+            "27 March 2022 at 01:30 CET"
+        );
+    }
+
+    #[test]
+    fn the_hour_that_repeats_on_30_october_2022_stays_unambiguous_in_machine_form() {
+        // 02:30 local happens twice: first in summer time (00:30 UTC), then in winter time (01:30 UTC).
+        let first = utc(2022, 10, 30, 0, 30);
+        let second = utc(2022, 10, 30, 1, 30);
+        assert_eq!(swedish(first, STOCKHOLM), "30 oktober 2022 kl. 02.30");
+        assert_eq!(swedish(second, STOCKHOLM), "30 oktober 2022 kl. 02.30");
+        assert_eq!(machine(first, STOCKHOLM), "2022-10-30T02:30:00+02:00");
+        assert_eq!(machine(second, STOCKHOLM), "2022-10-30T02:30:00+01:00");
+        assert_eq!(english(first, STOCKHOLM), "30 October 2022 at 02:30 CEST");
+        assert_eq!(english(second, STOCKHOLM), "30 October 2022 at 02:30 CET");
+    }
+
+    #[test]
+    fn every_swedish_month_name_is_lowercase_and_single_digit_days_have_no_leading_zero() {
+        let names: Vec<String> = (1..=12)
+            .map(|month| swedish(utc(2023, month, 5, 10, 5), chrono_tz::UTC))
+            .collect();
+        assert_eq!(names[0], "5 januari 2023 kl. 10.05");
+        assert_eq!(names[4], "5 maj 2023 kl. 10.05");
+        assert_eq!(names[11], "5 december 2023 kl. 10.05");
+        assert!(names.iter().all(|n| n == &n.to_lowercase()));
+    }
+
+    #[test]
+    fn a_new_years_eve_instant_in_utc_is_already_the_next_year_in_stockholm() {
+        assert_eq!(
+            swedish(utc(2022, 12, 31, 23, 15), STOCKHOLM),
+            "1 januari 2023 kl. 00.15"
+        );
+    }
+
+    #[test]
+    fn swedish_is_chosen_for_every_swedish_tag_and_english_for_the_rest() {
+        assert!(is_swedish("sv"));
+        assert!(is_swedish("sv-FI"));
+        assert!(is_swedish("SV"));
+        assert!(!is_swedish("en"));
+        assert!(!is_swedish("sme"));
+        assert_eq!(
+            human(utc(2022, 6, 2, 7, 0), STOCKHOLM, "en-GB"),
+            "2 June 2022 at 09:00 CEST"
+        );
+    }
+
+    #[test]
+    fn an_unknown_zone_falls_back_to_stockholm() {
+        assert_eq!(zone("Mars/Olympus_Mons"), STOCKHOLM);
+        assert_eq!(zone("Europe/Helsinki"), chrono_tz::Europe::Helsinki);
+    }
+
+    #[test]
+    fn http_dates_are_imf_fixdate_in_gmt() {
+        assert_eq!(
+            http_date(utc(2022, 6, 2, 7, 0)),
+            "Thu, 02 Jun 2022 07:00:00 GMT"
+        );
+    }
+}
