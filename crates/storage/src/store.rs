@@ -141,3 +141,14 @@ impl Store {
         Ok(())
     }
 }
+
+impl Store {
+    /// Counts every SQL statement run through this store (and clones made after this call) in
+    /// `counter`: how tests and benchmarks check that a request costs a constant number of queries.
+    pub fn count_statements(mut self, counter: Arc<std::sync::atomic::AtomicU64>) -> Self {
+        self.db.set_metric_callback(move |_| {
+            counter.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        });
+        self
+    }
+}
