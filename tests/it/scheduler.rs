@@ -251,3 +251,32 @@ async fn a_scheduler_process_on_postgresql_is_woken_by_a_schedule_made_elsewhere
         app.backend
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_scheduler_stops_cleanly_on_sigterm() {
+    for_each_backend(|backend: Backend| async move {
+        let app = spawn_app(backend).await;
+        let mut scheduler = app.spawn_scheduler(&[]).await;
+        let pid = scheduler.id().expect("a running process");
+        let sent = std::process::Command::new("kill")
+            .args(["-TERM", &pid.to_string()])
+            .status()
+            .expect("run kill");
+        assert!(sent.success());
+        let status = tokio::time::timeout(Duration::from_secs(15), scheduler.wait())
+            .await
+            .unwrap_or_else(|_| {
+                panic!(
+                    "[{}] the scheduler did not stop within 15 s of SIGTERM",
+                    app.backend
+                )
+            })
+            .expect("wait");
+        assert!(
+            status.success(),
+            "[{}] the scheduler exited with {status}",
+            app.backend
+        );
+    })
+    .await;
+}

@@ -91,6 +91,12 @@ struct ServeArgs {
     /// Do not run the embedded scheduler (run `pressroom scheduler` elsewhere instead).
     #[arg(long)]
     no_scheduler: bool,
+    /// Do not deliver webhooks from this process (another `serve` delivers them).
+    #[arg(long)]
+    no_webhooks: bool,
+    /// Refuse to deliver webhooks to loopback, private and link-local addresses.
+    #[arg(long, env = "PRESSROOM_WEBHOOK_REFUSE_PRIVATE_ADDRESSES")]
+    webhook_refuse_private_addresses: bool,
     #[command(flatten)]
     scheduler: SchedulerArgs,
 }
@@ -232,8 +238,13 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Serve(args) => {
             let store = open_store(url).await?;
             let scheduler = (!args.no_scheduler).then(|| args.scheduler.config());
+            let webhooks = (!args.no_webhooks).then(|| pressroom_webhooks::WebhookConfig {
+                refuse_private_addresses: args.webhook_refuse_private_addresses,
+                ..pressroom_webhooks::WebhookConfig::default()
+            });
             serve::bind(&args.listen.listen)
                 .await?
+                .with_webhooks(webhooks)
                 .serve(store, scheduler)
                 .await?;
         }

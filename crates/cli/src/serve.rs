@@ -10,6 +10,7 @@ use anyhow::Context;
 use poem::listener::{Acceptor, Listener, TcpAcceptor, TcpListener};
 use pressroom_scheduler::{Scheduler, SchedulerConfig};
 use pressroom_storage::Store;
+use pressroom_webhooks::{DeliveryWorker, WebhookConfig};
 use tokio::sync::watch;
 
 use crate::write_stdout;
@@ -21,6 +22,8 @@ const GRACEFUL_SHUTDOWN: Duration = Duration::from_secs(10);
 pub(crate) struct BoundServer {
     acceptor: TcpAcceptor,
     url: String,
+    /// The webhook delivery worker's settings; `None` delivers no webhooks from this process.
+    webhooks: Option<WebhookConfig>,
 }
 
 /// Binds `listen` (`host:port`; port 0 picks a free port).
@@ -37,6 +40,7 @@ pub(crate) async fn bind(listen: &str) -> anyhow::Result<BoundServer> {
     Ok(BoundServer {
         acceptor,
         url: format!("http://{address}"),
+        webhooks: Some(WebhookConfig::default()),
     })
 }
 
@@ -46,19 +50,37 @@ impl BoundServer {
         &self.url
     }
 
+    /// Replaces the webhook delivery settings (`None`: deliver no webhooks from this process).
+    pub(crate) fn with_webhooks(mut self, webhooks: Option<WebhookConfig>) -> Self {
+        self.webhooks = webhooks;
+        self
+    }
+
     /// Prints `listening on <url>` to stdout (the line scripts and tests wait for) and serves
-    /// every HTTP route, with the embedded scheduler unless `scheduler` is `None`, until Ctrl-C
-    /// or SIGTERM; then lets requests in flight and the scheduler's batch in flight finish.
+    /// every HTTP route, with the embedded scheduler unless `scheduler` is `None` and webhook
+    /// delivery unless [`BoundServer::with_webhooks`] turned it off, until Ctrl-C or SIGTERM;
+    /// then lets requests in flight, the scheduler's batch and webhook attempts in flight finish.
     pub(crate) async fn serve(
         self,
         store: Store,
         scheduler: Option<SchedulerConfig>,
     ) -> anyhow::Result<()> {
+        let webhooks = self
+            .webhooks
+            .map(|config| DeliveryWorker::new(store.clone(), config))
+            .transpose()
+            .context("cannot start webhook delivery")?;
         let stop = shutdown_channel();
         let scheduler = scheduler
             .map(|config| tokio::spawn(Scheduler::new(store.clone(), config).run(stop.clone())));
+        let webhooks = webhooks.map(|worker| tokio::spawn(worker.run(stop.clone())));
         write_stdout(&format!("listening on {}\n", self.url))?;
-        tracing::info!(url = %self.url, scheduler = scheduler.is_some(), "serving");
+        tracing::info!(
+            url = %self.url,
+            scheduler = scheduler.is_some(),
+            webhooks = webhooks.is_some(),
+            "serving"
+        );
         let connection = store.connection().clone();
         let mut server_stop = stop.clone();
         poem::Server::new_with_acceptor(self.acceptor)
@@ -75,6 +97,11 @@ impl BoundServer {
             && let Err(error) = scheduler.await
         {
             tracing::error!(%error, "the scheduler task failed");
+        }
+        if let Some(webhooks) = webhooks
+            && let Err(error) = webhooks.await
+        {
+            tracing::error!(%error, "the webhook delivery task failed");
         }
         close(connection).await;
         Ok(())
@@ -101,43 +128,68 @@ async fn close(connection: sea_orm::DatabaseConnection) {
     tracing::info!("stopped");
 }
 
-/// A channel that turns true on the first shutdown signal.
+/// A channel that turns true on the first shutdown signal. The signal handlers are installed
+/// before this returns, so a signal sent right after the process announces itself is handled.
 fn shutdown_channel() -> watch::Receiver<bool> {
     let (tell, stop) = watch::channel(false);
+    let signals = ShutdownSignals::install();
     tokio::spawn(async move {
-        shutdown_signal().await;
+        signals.received().await;
         let _ = tell.send(true);
     });
     stop
 }
 
-/// Completes on Ctrl-C (SIGINT) or, on Unix, SIGTERM (what container runtimes and systemd send).
-async fn shutdown_signal() {
-    let interrupt = async {
-        if let Err(error) = tokio::signal::ctrl_c().await {
-            // Without the handler the process still ends on SIGINT, only not gracefully.
-            tracing::warn!(%error, "cannot listen for Ctrl-C");
+/// Ctrl-C (SIGINT) and, on Unix, SIGTERM (what container runtimes and systemd send).
+struct ShutdownSignals {
+    #[cfg(unix)]
+    interrupt: Option<tokio::signal::unix::Signal>,
+    #[cfg(unix)]
+    terminate: Option<tokio::signal::unix::Signal>,
+}
+
+impl ShutdownSignals {
+    fn install() -> Self {
+        #[cfg(unix)]
+        {
+            use tokio::signal::unix::{SignalKind, signal};
+            let install = |kind: SignalKind, name: &str| match signal(kind) {
+                Ok(stream) => Some(stream),
+                Err(error) => {
+                    // Without the handler the process still ends on the signal, only not gracefully.
+                    tracing::warn!(%error, "cannot listen for {name}");
+                    None
+                }
+            };
+            Self {
+                interrupt: install(SignalKind::interrupt(), "SIGINT"),
+                terminate: install(SignalKind::terminate(), "SIGTERM"),
+            }
+        }
+        #[cfg(not(unix))]
+        Self {}
+    }
+
+    async fn received(self) {
+        #[cfg(unix)]
+        {
+            async fn next(stream: Option<tokio::signal::unix::Signal>) {
+                match stream {
+                    Some(mut stream) => {
+                        stream.recv().await;
+                    }
+                    None => std::future::pending::<()>().await,
+                }
+            }
+            tokio::select! {
+                () = next(self.interrupt) => {}
+                () = next(self.terminate) => {}
+            }
+        }
+        #[cfg(not(unix))]
+        if tokio::signal::ctrl_c().await.is_err() {
             std::future::pending::<()>().await;
         }
-    };
-    #[cfg(unix)]
-    let terminate = async {
-        use tokio::signal::unix::{SignalKind, signal};
-        match signal(SignalKind::terminate()) {
-            Ok(mut terminate) => {
-                terminate.recv().await;
-            }
-            Err(error) => {
-                tracing::warn!(%error, "cannot listen for SIGTERM");
-                std::future::pending::<()>().await;
-            }
-        }
-    };
-    #[cfg(not(unix))]
-    let terminate = std::future::pending::<()>();
-    tokio::select! {
-        () = interrupt => {}
-        () = terminate => {}
+        tracing::info!("shutdown signal received; finishing work in flight");
     }
-    tracing::info!("shutdown signal received; finishing requests in flight");
 }

@@ -3,6 +3,7 @@
 pub mod audit;
 pub mod changes;
 pub mod clock;
+pub mod deliveries;
 pub mod directory;
 pub mod entity;
 pub mod error;

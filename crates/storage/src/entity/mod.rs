@@ -20,3 +20,5 @@ pub mod releases;
 pub mod tokens;
 pub mod webhook_deliveries;
 pub mod webhook_endpoints;
+pub mod webhook_jobs;
+pub mod webhook_outbox_cursor;
