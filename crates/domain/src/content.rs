@@ -355,6 +355,23 @@ impl ReleaseContent {
         self.translation_of.as_deref()
     }
 
+    /// The plain text full-text search indexes: title, lead, paragraphs, quotes, fact boxes
+    /// and topics, one per line.
+    pub fn search_text(&self) -> String {
+        let mut parts: Vec<&str> = vec![&self.title, &self.lead];
+        for block in &self.body {
+            parts.push(match block {
+                Block::Paragraph { text } | Block::Quote { text, .. } => text,
+            });
+        }
+        for fact_box in &self.fact_boxes {
+            parts.push(&fact_box.heading);
+            parts.push(&fact_box.text);
+        }
+        parts.extend(self.topics.iter().map(String::as_str));
+        parts.join("\n")
+    }
+
     /// Every quote, in body order.
     pub fn quotes(&self) -> impl Iterator<Item = QuoteRef<'_>> {
         self.body.iter().filter_map(|b| match b {

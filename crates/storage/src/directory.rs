@@ -152,16 +152,7 @@ impl Store {
         let now = self.now();
         let txn = self.begin_write().await?;
         let department_id = match department {
-            Some(slug) => Some(
-                departments::Entity::find()
-                    .filter(departments::Column::Slug.eq(slug))
-                    .one(&txn)
-                    .await?
-                    .ok_or_else(|| {
-                        StorageError::validation("input.department", "no department has this slug")
-                    })?
-                    .id,
-            ),
+            Some(slug) => Some(department_by_slug(&txn, slug).await?.id),
             None => None,
         };
         let row = people::ActiveModel {
@@ -260,16 +251,7 @@ impl Store {
         }
         let txn = self.begin_write().await?;
         let department_id = match grant.department.as_deref() {
-            Some(slug) => Some(
-                departments::Entity::find()
-                    .filter(departments::Column::Slug.eq(slug))
-                    .one(&txn)
-                    .await?
-                    .ok_or_else(|| {
-                        StorageError::validation("input.department", "no department has this slug")
-                    })?
-                    .id,
-            ),
+            Some(slug) => Some(department_by_slug(&txn, slug).await?.id),
             None => None,
         };
         if let Some(person) = grant.person_id.as_deref()
@@ -365,6 +347,18 @@ impl Store {
             embargo_access: row.embargo_access,
         }))
     }
+}
+
+/// The department with this slug, or `VALIDATION` on `input.department`.
+pub(crate) async fn department_by_slug(
+    txn: &sea_orm::DatabaseTransaction,
+    slug: &str,
+) -> StorageResult<departments::Model> {
+    departments::Entity::find()
+        .filter(departments::Column::Slug.eq(slug))
+        .one(txn)
+        .await?
+        .ok_or_else(|| StorageError::validation("input.department", "no department has this slug"))
 }
 
 /// An audit entry for an admin action (no release).

@@ -16,10 +16,10 @@ use pressroom_domain::content::ReleaseContent;
 use pressroom_domain::lifecycle::{Action, Command, Release, State, Transition, format_instant};
 use pressroom_domain::slug::{nth_candidate, slug_for_title};
 use pressroom_domain::visibility::{Role, Viewer};
-use sea_orm::sea_query::{Expr, Func, LikeExpr, OnConflict, Query};
+use sea_orm::sea_query::{Expr, LikeExpr, OnConflict, Query};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseTransaction, EntityTrait,
-    ExprTrait, QueryFilter, QueryOrder, QuerySelect, Set,
+    QueryFilter, QueryOrder, QuerySelect, Set,
 };
 use serde_json::json;
 
@@ -169,13 +169,7 @@ impl Store {
     ) -> StorageResult<StoredRelease> {
         let now = self.now();
         let txn = self.begin_write().await?;
-        let department = departments::Entity::find()
-            .filter(departments::Column::Slug.eq(department_slug))
-            .one(&txn)
-            .await?
-            .ok_or_else(|| {
-                StorageError::validation("input.department", "no department has this slug")
-            })?;
+        let department = crate::directory::department_by_slug(&txn, department_slug).await?;
         check_references(&txn, &content, None, viewer, now).await?;
         let id = uuid::Uuid::now_v7().to_string();
         let transition = Release::create(id.clone(), department.id, content, viewer)?;
@@ -357,21 +351,7 @@ impl Store {
             .map(str::trim)
             .filter(|q| !q.is_empty())
         {
-            let pattern =
-                LikeExpr::new(format!("%{}%", escape_like(&words.to_lowercase()))).escape('\\');
-            let any_text = [
-                releases::Column::Title,
-                releases::Column::Lead,
-                releases::Column::Content,
-            ]
-            .into_iter()
-            .fold(Condition::any(), |any, column| {
-                any.add(
-                    Expr::expr(Func::lower(Expr::col((releases::Entity, column))))
-                        .like(pattern.clone()),
-                )
-            });
-            condition = condition.add(any_text);
+            condition = condition.add(full_text_condition(self.backend(), words));
         }
         if filter.published_after.is_some() || filter.published_before.is_some() {
             condition = condition.add(public_condition(now));
@@ -654,6 +634,7 @@ fn release_columns(release: &Release, now: DateTime<Utc>) -> releases::ActiveMod
         published_at: Set(release.published_at.map(micros)),
         sort_at: Set(micros(release.sort_at(now))),
         updated_at: Set(micros(now)),
+        search_text: Set(content.search_text()),
         ..Default::default()
     }
 }
@@ -745,6 +726,7 @@ pub(crate) async fn persist_records(
         .insert(txn)
         .await?;
         replace_topics(txn, release).await?;
+        index_for_search(txn, release).await?;
     }
     if let Some(record) = &transition.approval {
         approvals::ActiveModel {
@@ -845,6 +827,63 @@ async fn record_offices(txn: &DatabaseTransaction, release: &Release) -> Storage
         .await?;
     }
     Ok(())
+}
+
+/// Keeps SQLite's FTS5 mirror in step with the new revision (PostgreSQL's search vector is kept
+/// by a trigger on `releases.search_text`).
+async fn index_for_search(txn: &DatabaseTransaction, release: &Release) -> StorageResult<()> {
+    if txn.get_database_backend() != sea_orm::DbBackend::Sqlite {
+        return Ok(());
+    }
+    txn.execute_raw(sea_orm::Statement::from_sql_and_values(
+        sea_orm::DbBackend::Sqlite,
+        "DELETE FROM release_search WHERE release_id = ?",
+        [release.id.clone().into()],
+    ))
+    .await?;
+    txn.execute_raw(sea_orm::Statement::from_sql_and_values(
+        sea_orm::DbBackend::Sqlite,
+        "INSERT INTO release_search (release_id, body) VALUES (?, ?)",
+        [
+            release.id.clone().into(),
+            release.content.search_text().into(),
+        ],
+    ))
+    .await?;
+    Ok(())
+}
+
+/// A full-text condition on `releases` for words a person typed. Operators are not
+/// interpreted: on PostgreSQL the words go through `plainto_tsquery` with the configuration of
+/// each release's language; on SQLite every word becomes a quoted FTS5 phrase.
+fn full_text_condition(backend: sea_orm::DbBackend, words: &str) -> Condition {
+    match backend {
+        sea_orm::DbBackend::Postgres => Condition::all().add(Expr::cust_with_values(
+            "\"releases\".\"search_vector\" @@ plainto_tsquery(pressroom_search_config(\"releases\".\"language\"), $1)",
+            [words.to_owned()],
+        )),
+        _ => {
+            let phrases: Vec<String> = words
+                .split_whitespace()
+                .map(|word| format!("\"{}\"", word.replace('"', "\"\"")))
+                .collect();
+            if phrases.is_empty() {
+                return Condition::all();
+            }
+            Condition::all().add(
+                releases::Column::Id.in_subquery(
+                    Query::select()
+                        .column(sea_orm::sea_query::Alias::new("release_id"))
+                        .from(sea_orm::sea_query::Alias::new("release_search"))
+                        .and_where(Expr::cust_with_values(
+                            "release_search MATCH ?",
+                            [phrases.join(" ")],
+                        ))
+                        .to_owned(),
+                ),
+            )
+        }
+    }
 }
 
 async fn replace_topics(txn: &DatabaseTransaction, release: &Release) -> StorageResult<()> {

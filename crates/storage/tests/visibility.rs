@@ -112,6 +112,7 @@ async fn sql_visibility_matches_the_domain_rule() {
                             created_by: Set("dana".into()),
                             created_at: Set(0),
                             updated_at: Set(0),
+                            search_text: Set(String::new()),
                         }
                         .insert(db)
                         .await

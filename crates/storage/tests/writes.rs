@@ -512,3 +512,112 @@ async fn concurrent_creations_with_one_title_get_distinct_slugs() {
         test_db.cleanup().await;
     }
 }
+
+#[tokio::test]
+async fn full_text_search_finds_words_in_quotes_treats_operators_as_text_and_respects_visibility() {
+    for test_db in common::test_databases().await {
+        let w = world(&test_db.url).await;
+        let published = w
+            .store
+            .create_release(
+                &w.drafter,
+                "miljodepartementet",
+                content(
+                    &w,
+                    "Högnivåmötet om stål",
+                    Some("Japan och Sydafrika ansluter"),
+                ),
+            )
+            .await
+            .expect("create");
+        let r = w
+            .store
+            .act(&w.drafter, &published.id, 1, Command::SubmitForReview, None)
+            .await
+            .expect("submit");
+        let r = w
+            .store
+            .act(&w.office_a, &r.id, 2, Command::Approve, None)
+            .await
+            .expect("a");
+        let r = w
+            .store
+            .act(&w.office_b, &r.id, 3, Command::Approve, None)
+            .await
+            .expect("b");
+        w.store
+            .act(&w.editor, &r.id, 4, Command::PublishNow, None)
+            .await
+            .expect("publish");
+        let draft = w
+            .store
+            .create_release(
+                &w.drafter,
+                "miljodepartementet",
+                content(&w, "Hemligt utkast om stål", None),
+            )
+            .await
+            .expect("draft");
+        let now = w.store.now();
+        let page = PageRequest::new(None, None).expect("page");
+        let search = |viewer: Option<Viewer>, words: &'static str| {
+            let store = w.store.clone();
+            let page = page.clone();
+            async move {
+                let filter = ReleaseFilter {
+                    query: Some(words.into()),
+                    ..ReleaseFilter::default()
+                };
+                store
+                    .secure_releases(viewer.as_ref(), &filter, &page, now)
+                    .await
+                    .unwrap_or_else(|e| panic!("search {words:?}: {e}"))
+                    .items
+                    .into_iter()
+                    .map(|(_, r)| r.id)
+                    .collect::<Vec<_>>()
+            }
+        };
+        let b = test_db.backend_name;
+        assert_eq!(
+            search(None, "Sydafrika").await,
+            vec![published.id.clone()],
+            "{b}: a word of a quote"
+        );
+        assert_eq!(
+            search(None, "stål").await,
+            vec![published.id.clone()],
+            "{b}: the draft stays hidden"
+        );
+        assert_eq!(
+            search(Some(w.drafter.clone()), "stål").await.len(),
+            2,
+            "{b}: staff find both"
+        );
+        assert!(
+            search(None, "Kenya").await.is_empty(),
+            "{b}: a word that is not there"
+        );
+        for operators in [
+            "Sydafrika OR Kenya",
+            "\"Sydafrika",
+            "Syd*",
+            "NEAR(Japan Sydafrika)",
+            "-Japan",
+            "'; DROP TABLE releases; --",
+        ] {
+            let _ = search(None, operators).await;
+        }
+        assert!(
+            search(None, "Sydafrika OR Kenya").await.is_empty(),
+            "{b}: OR is a word, not an operator"
+        );
+        assert!(
+            search(Some(w.drafter.clone()), "Hemligt")
+                .await
+                .contains(&draft.id)
+        );
+        drop(w);
+        test_db.cleanup().await;
+    }
+}

@@ -68,6 +68,9 @@ pub struct Model {
     pub created_at: i64,
     /// Microseconds since the Unix epoch, UTC.
     pub updated_at: i64,
+    /// Plain text of the current revision for full-text search (see the search migration).
+    #[sea_orm(column_type = "Text")]
+    pub search_text: String,
 }
 
 /// Foreign keys of `releases`.
