@@ -51,4 +51,5 @@ mod publish_flow;
 mod roles;
 mod scheduler;
 mod stale_version;
+mod subscriptions;
 mod viewer;

@@ -1,0 +1,144 @@
+//! `releasePublished` over WebSocket (graphql-transport-ws at /graphql/ws): it fires once per
+//! release as it becomes public, never before the embargo instant, and only for what the
+//! subscriber may see.
+
+use std::time::Duration;
+
+use chrono::{DateTime, SecondsFormat, Utc};
+use futures_util::{SinkExt, StreamExt};
+use serde_json::{Value, json};
+use tokio::net::TcpStream;
+use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
+
+use crate::fixture::approved_release;
+use crate::graphql::id;
+use crate::harness::{Backend, TestApp, for_each_backend, spawn_app_with};
+
+type Socket = WebSocketStream<MaybeTlsStream<TcpStream>>;
+
+/// Connects, authenticates with `token` (none: anonymous) and subscribes.
+async fn subscribe(app: &TestApp, token: Option<&str>, department: &str) -> Socket {
+    let url = format!(
+        "{}/graphql/ws",
+        app.base_url.replacen("http://", "ws://", 1)
+    );
+    let mut request = url.into_client_request().expect("a request");
+    request.headers_mut().insert(
+        "Sec-WebSocket-Protocol",
+        "graphql-transport-ws".parse().expect("header"),
+    );
+    let (mut socket, _) = tokio_tungstenite::connect_async(request)
+        .await
+        .expect("connect");
+    let payload = match token {
+        Some(token) => json!({ "Authorization": format!("Bearer {token}") }),
+        None => json!({}),
+    };
+    send(
+        &mut socket,
+        json!({ "type": "connection_init", "payload": payload }),
+    )
+    .await;
+    let ack = next_message(&mut socket, Duration::from_secs(10))
+        .await
+        .expect("connection_ack");
+    assert_eq!(ack["type"], "connection_ack", "[{}] {ack}", app.backend);
+    let query =
+        "subscription($d: String) { releasePublished(department: $d) { id state publishedAt } }";
+    send(
+        &mut socket,
+        json!({ "id": "1", "type": "subscribe", "payload": { "query": query, "variables": { "d": department } } }),
+    )
+    .await;
+    socket
+}
+
+async fn send(socket: &mut Socket, message: Value) {
+    socket
+        .send(Message::text(message.to_string()))
+        .await
+        .expect("send");
+}
+
+/// The next protocol message within `within`, skipping pings; `None` on time-out.
+async fn next_message(socket: &mut Socket, within: Duration) -> Option<Value> {
+    let deadline = tokio::time::Instant::now() + within;
+    loop {
+        let frame = tokio::time::timeout_at(deadline, socket.next())
+            .await
+            .ok()??
+            .ok()?;
+        if let Message::Text(text) = frame {
+            let value: Value = serde_json::from_str(&text).expect("JSON");
+            if value["type"] == "ping" {
+                send(socket, json!({ "type": "pong" })).await;
+                continue;
+            }
+            return Some(value);
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn release_published_fires_once_at_the_instant_and_never_before() {
+    for_each_backend(|backend: Backend| async move {
+        let app = spawn_app_with(backend, &[]).await;
+        let ministry = app.setup_ministry().await;
+        let department = "miljodepartementet";
+        let mut anonymous = subscribe(&app, None, department).await;
+        let mut elsewhere = subscribe(&app, None, "another-department").await;
+        let release = approved_release(&app, &ministry, &ministry.release_input()).await;
+        let instant = Utc::now() + chrono::Duration::seconds(3);
+        let instant = DateTime::from_timestamp_millis(instant.timestamp_millis()).expect("instant");
+        app.schedule(
+            &ministry.drafter,
+            &release,
+            &instant.to_rfc3339_opts(SecondsFormat::Millis, true),
+        )
+        .await;
+
+        // Nothing before the instant.
+        let quiet = (instant - Utc::now())
+            .to_std()
+            .unwrap_or_default()
+            .saturating_sub(Duration::from_millis(300));
+        assert!(
+            next_message(&mut anonymous, quiet).await.is_none(),
+            "[{}] an event arrived before the embargo instant",
+            app.backend
+        );
+        // Exactly one event after it.
+        let event = next_message(&mut anonymous, Duration::from_secs(15))
+            .await
+            .expect("an event");
+        assert_eq!(event["type"], "next", "[{}] {event}", app.backend);
+        let published = &event["payload"]["data"]["releasePublished"];
+        assert_eq!(
+            published["id"].as_str(),
+            Some(id(&release)),
+            "[{}] {event}",
+            app.backend
+        );
+        assert_eq!(published["state"], "PUBLISHED");
+        let at =
+            DateTime::parse_from_rfc3339(published["publishedAt"].as_str().expect("publishedAt"))
+                .expect("time");
+        assert_eq!(at.with_timezone(&Utc), instant);
+        assert!(
+            next_message(&mut anonymous, Duration::from_millis(1_500))
+                .await
+                .is_none(),
+            "[{}] a second event for one publication",
+            app.backend
+        );
+        // Another department's subscriber heard nothing.
+        assert!(
+            next_message(&mut elsewhere, Duration::from_millis(200))
+                .await
+                .is_none()
+        );
+    })
+    .await;
+}
