@@ -1,11 +1,11 @@
-//! HTTP: the GraphQL endpoint with bearer-token auth, GraphiQL, the WebSocket endpoint for
-//! subscriptions, and health checks.
+//! HTTP: every route, bearer-token auth, GraphiQL, the WebSocket endpoint for subscriptions,
+//! and health checks. The GraphQL endpoint itself (`GET` and `POST /graphql`, per the
+//! GraphQL-over-HTTP specification) is in [`crate::graphql_http`].
 
+use async_graphql::Data;
 use async_graphql::http::GraphiQLSource;
-use async_graphql::{Data, ServerError};
-use async_graphql_poem::{GraphQLProtocol, GraphQLRequest, GraphQLResponse, GraphQLWebSocket};
-use poem::http::{HeaderMap, StatusCode};
-use poem::middleware::SizeLimit;
+use async_graphql_poem::{GraphQLProtocol, GraphQLWebSocket};
+use poem::http::StatusCode;
 use poem::web::websocket::WebSocket;
 use poem::web::{Data as PoemData, Html};
 use poem::{Endpoint, EndpointExt, IntoResponse, Response, Route, get, handler};
@@ -16,17 +16,22 @@ use crate::context::RequestContext;
 use crate::error::ApiError;
 use crate::schema::PressroomSchema;
 
-/// Largest request body accepted; larger ones get `413`.
-pub const MAX_BODY_BYTES: usize = 1024 * 1024;
+use crate::graphql_http;
+
+pub use graphql_http::MAX_BODY_BYTES;
 
 /// How the `Authorization` header resolved.
-enum Auth {
+pub(crate) enum Auth {
+    /// No header.
     Anonymous,
+    /// A valid token.
     Viewer(Viewer),
+    /// A malformed header, or an unknown, revoked or expired token.
     Refused,
 }
 
-async fn authenticate(store: &Store, header: Option<&str>) -> Result<Auth, ApiError> {
+/// Resolves an `Authorization` header value (`Bearer <token>`; none = anonymous).
+pub(crate) async fn authenticate(store: &Store, header: Option<&str>) -> Result<Auth, ApiError> {
     let Some(value) = header else {
         return Ok(Auth::Anonymous);
     };
@@ -43,61 +48,8 @@ async fn authenticate(store: &Store, header: Option<&str>) -> Result<Auth, ApiEr
     })
 }
 
-fn error_response(err: ApiError) -> GraphQLResponse {
-    let err: async_graphql::Error = err.into();
-    let server_error = err.into_server_error(async_graphql::Pos::default());
-    GraphQLResponse(async_graphql::Response::from_errors(vec![ServerError {
-        locations: vec![],
-        ..server_error
-    }]))
-}
-
-/// Gives every error that left the engine without a contract code one: limits become
-/// `QUERY_TOO_COMPLEX`, everything else the engine refuses (parse errors, unknown fields, bad
-/// variables) is `VALIDATION`.
-fn with_codes(mut response: async_graphql::Response) -> async_graphql::Response {
-    for error in &mut response.errors {
-        let has_code = error
-            .extensions
-            .as_ref()
-            .is_some_and(|e| e.get("code").is_some());
-        if !has_code {
-            let message = error.message.to_ascii_lowercase();
-            let code = if message.contains("too complex")
-                || message.contains("nested too deep")
-                || message.contains("too deep")
-            {
-                "QUERY_TOO_COMPLEX"
-            } else {
-                "VALIDATION"
-            };
-            let extensions = error.extensions.get_or_insert_with(Default::default);
-            extensions.set("code", code);
-        }
-    }
-    response
-}
-
-#[handler]
-async fn graphql(
-    schema: PoemData<&PressroomSchema>,
-    store: PoemData<&Store>,
-    headers: &HeaderMap,
-    request: GraphQLRequest,
-) -> GraphQLResponse {
-    let header = headers.get("authorization").and_then(|v| v.to_str().ok());
-    let viewer = match authenticate(&store, header).await {
-        Ok(Auth::Anonymous) => None,
-        Ok(Auth::Viewer(viewer)) => Some(viewer),
-        Ok(Auth::Refused) => return error_response(ApiError::unauthenticated()),
-        Err(err) => return error_response(err),
-    };
-    let context = RequestContext::new(&store, viewer);
-    GraphQLResponse(with_codes(schema.execute(request.0.data(context)).await))
-}
-
-#[handler]
-fn graphiql() -> Html<String> {
+/// GraphiQL, pointed at this server's endpoints.
+pub(crate) fn graphiql_page() -> Html<String> {
     Html(
         GraphiQLSource::build()
             .endpoint("/graphql")
@@ -181,7 +133,11 @@ pub fn app(store: Store) -> impl Endpoint {
     Route::new()
         .at(
             "/graphql",
-            get(graphiql).post(graphql.with(SizeLimit::new(MAX_BODY_BYTES))),
+            get(graphql_http::serve_get)
+                .post(graphql_http::serve_post)
+                .put(graphql_http::other_method)
+                .patch(graphql_http::other_method)
+                .delete(graphql_http::other_method),
         )
         .at("/graphql/ws", get(subscriptions))
         .at("/healthz", get(healthz))

@@ -3,6 +3,7 @@
 pub mod context;
 pub mod contract;
 pub mod error;
+pub mod graphql_http;
 pub mod http;
 pub mod inputs;
 pub mod limits;

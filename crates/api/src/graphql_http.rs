@@ -1,0 +1,757 @@
+//! The GraphQL endpoint over HTTP, following the GraphQL-over-HTTP specification (the draft
+//! that the `graphql-http` audit checks).
+//!
+//! - `POST /graphql` takes a JSON body (`Content-Type: application/json`, otherwise `415`) with
+//!   `query`, `operationName`, `variables` and `extensions`; a body that is not such an object
+//!   is `400`, one over [`MAX_BODY_BYTES`] is `413`, one without `Content-Length` is `411`.
+//! - `GET /graphql` takes the same parameters in the URL (`variables` and `extensions`
+//!   JSON-encoded) and executes queries only: a mutation is `405` with `Allow: POST`. Without
+//!   parameters, a browser (one that accepts `text/html`) gets GraphiQL.
+//! - The response is `application/graphql-response+json` when the `Accept` header prefers it,
+//!   and `application/json` otherwise (also without an `Accept` header); an `Accept` header that
+//!   allows neither is `406`.
+//! - With `application/json`, every well-formed request gets `200`, as it always did. With
+//!   `application/graphql-response+json`, a request that fails before execution starts (a
+//!   syntax or validation error, a variable that does not fit, an unknown persisted query) is
+//!   `400` without a `data` entry, a refused token is `401`, and once execution has started the
+//!   answer is `200` with `data`, even when it is `null`.
+//!
+//! Every error carries `extensions.code` ([`with_codes`]).
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use async_graphql::extensions::{
+    Extension, ExtensionContext, ExtensionFactory, NextExecute, NextParseQuery,
+};
+use async_graphql::parser::types::{ExecutableDocument, OperationDefinition, OperationType};
+use async_graphql::{ServerError, ServerResult, Variables};
+use poem::error::ResponseError;
+use poem::http::{HeaderMap, HeaderValue, StatusCode, header};
+use poem::web::Data as PoemData;
+use poem::{Body, IntoResponse, Request, Response, handler};
+use pressroom_storage::Store;
+use serde::Serialize;
+use serde_json::{Map, Value as Json};
+use tokio::io::AsyncReadExt;
+
+use crate::context::RequestContext;
+use crate::error::ApiError;
+use crate::http::{Auth, authenticate, graphiql_page};
+use crate::schema::PressroomSchema;
+
+/// Largest request body accepted; larger ones get `413`.
+pub const MAX_BODY_BYTES: usize = 1024 * 1024;
+
+/// The media type of GraphQL responses defined by the GraphQL-over-HTTP specification.
+pub const GRAPHQL_RESPONSE_JSON: &str = "application/graphql-response+json";
+
+/// What a GraphQL response is sent as.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MediaType {
+    /// `application/graphql-response+json`: the status code tells request errors apart.
+    GraphQLResponseJson,
+    /// `application/json`: the legacy media type, `200` for every well-formed request.
+    Json,
+}
+
+impl MediaType {
+    fn content_type(self) -> &'static str {
+        match self {
+            Self::GraphQLResponseJson => "application/graphql-response+json; charset=utf-8",
+            Self::Json => "application/json; charset=utf-8",
+        }
+    }
+}
+
+/// One media range of an `Accept` header.
+struct MediaRange {
+    kind: String,
+    subtype: String,
+    q: f32,
+}
+
+/// The media ranges of every `Accept` header of a request, in order; a range with a malformed
+/// weight is left out.
+fn media_ranges(headers: &HeaderMap) -> Vec<MediaRange> {
+    headers
+        .get_all(header::ACCEPT)
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .flat_map(|value| value.split(','))
+        .filter_map(|range| {
+            let mut parts = range.split(';');
+            let media = parts.next()?.trim().to_ascii_lowercase();
+            let (kind, subtype) = media.split_once('/')?;
+            let mut q = 1.0;
+            for parameter in parts {
+                if let Some((name, value)) = parameter.split_once('=')
+                    && name.trim().eq_ignore_ascii_case("q")
+                {
+                    q = value.trim().parse::<f32>().ok()?;
+                }
+            }
+            Some(MediaRange {
+                kind: kind.trim().to_owned(),
+                subtype: subtype.trim().to_owned(),
+                q,
+            })
+        })
+        .collect()
+}
+
+/// How well `kind/subtype` is accepted: the weight of the most specific range that matches it,
+/// that range's specificity (2 exact, 1 `kind/*`, 0 `*/*`) and its position.
+fn acceptance(ranges: &[MediaRange], kind: &str, subtype: &str) -> Option<(f32, u8, usize)> {
+    ranges
+        .iter()
+        .enumerate()
+        .filter_map(|(position, range)| {
+            let specificity = match (range.kind.as_str(), range.subtype.as_str()) {
+                (k, s) if k == kind && s == subtype => 2,
+                (k, "*") if k == kind => 1,
+                ("*", "*") => 0,
+                _ => return None,
+            };
+            Some((range.q, specificity, position))
+        })
+        .max_by_key(|&(_, specificity, position)| (specificity, std::cmp::Reverse(position)))
+}
+
+/// The media type to answer in, or `None` when the `Accept` header allows neither (`406`).
+/// No `Accept` header means `application/json`. Otherwise the higher weight wins, then the
+/// more specific match, then the one listed first; a wildcard alone chooses `application/json`.
+pub fn negotiate(headers: &HeaderMap) -> Option<MediaType> {
+    let ranges = media_ranges(headers);
+    if ranges.is_empty() {
+        return if headers.contains_key(header::ACCEPT) {
+            None
+        } else {
+            Some(MediaType::Json)
+        };
+    }
+    let graphql = acceptance(&ranges, "application", "graphql-response+json")
+        .filter(|(q, ..)| *q > 0.0)
+        .map(|a| (a, MediaType::GraphQLResponseJson));
+    let json = acceptance(&ranges, "application", "json")
+        .filter(|(q, ..)| *q > 0.0)
+        .map(|a| (a, MediaType::Json));
+    match (graphql, json) {
+        (None, None) => None,
+        (Some((_, media)), None) | (None, Some((_, media))) => Some(media),
+        (Some(((q1, s1, p1), g)), Some(((q2, s2, p2), j))) => {
+            let better = q1.total_cmp(&q2).then(s1.cmp(&s2)).then(p2.cmp(&p1));
+            Some(if better.is_gt() { g } else { j })
+        }
+    }
+}
+
+/// Whether the request accepts HTML (a browser), which gets GraphiQL on a bare `GET`.
+fn accepts_html(headers: &HeaderMap) -> bool {
+    media_ranges(headers)
+        .iter()
+        .any(|r| r.kind == "text" && r.subtype == "html" && r.q > 0.0)
+}
+
+/// Whether the body is declared as JSON in UTF-8 (no charset means UTF-8).
+fn is_json_content(headers: &HeaderMap) -> bool {
+    let Some(value) = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+    else {
+        return false;
+    };
+    let mut parts = value.split(';');
+    let essence = parts.next().unwrap_or_default().trim();
+    essence.eq_ignore_ascii_case("application/json")
+        && parts.all(|parameter| match parameter.split_once('=') {
+            Some((name, value)) if name.trim().eq_ignore_ascii_case("charset") => {
+                let charset = value.trim().trim_matches('"');
+                charset.eq_ignore_ascii_case("utf-8") || charset.eq_ignore_ascii_case("utf8")
+            }
+            _ => true,
+        })
+}
+
+/// The parameters of one GraphQL request, from a JSON body or from the URL.
+#[derive(Default)]
+struct Params {
+    query: Option<String>,
+    operation_name: Option<String>,
+    variables: Option<Map<String, Json>>,
+    extensions: Option<Map<String, Json>>,
+}
+
+impl Params {
+    /// From a JSON body: an object whose `query` and `operationName` are strings and whose
+    /// `variables` and `extensions` are objects, each of them possibly `null` or absent.
+    fn from_json(body: &[u8]) -> Result<Self, String> {
+        if body.iter().all(u8::is_ascii_whitespace) {
+            return Err("the request has no body: send a JSON object with a `query`".into());
+        }
+        let value: Json =
+            serde_json::from_slice(body).map_err(|e| format!("the body is not valid JSON: {e}"))?;
+        let Json::Object(mut object) = value else {
+            return Err("the body must be a JSON object with a `query`".into());
+        };
+        Ok(Self {
+            query: string_param(&mut object, "query")?,
+            operation_name: string_param(&mut object, "operationName")?,
+            variables: object_param(object.remove("variables"), "variables")?,
+            extensions: object_param(object.remove("extensions"), "extensions")?,
+        })
+    }
+
+    /// From the URL of a `GET`: `variables` and `extensions` are JSON texts; an empty value is
+    /// the same as none, and a parameter given twice is refused.
+    fn from_url(request: &Request) -> Result<Self, String> {
+        let pairs: Vec<(String, String)> = request
+            .params()
+            .map_err(|e| format!("the URL's query string is malformed: {e}"))?;
+        let mut params = Self::default();
+        for (name, value) in pairs {
+            let slot = match name.as_str() {
+                "query" => &mut params.query,
+                "operationName" => &mut params.operation_name,
+                "variables" | "extensions" => {
+                    let parsed = if value.is_empty() {
+                        None
+                    } else {
+                        let json = serde_json::from_str(&value).map_err(|e| {
+                            format!("the `{name}` parameter is not valid JSON: {e}")
+                        })?;
+                        object_param(Some(json), &name)?
+                    };
+                    let slot = if name == "variables" {
+                        &mut params.variables
+                    } else {
+                        &mut params.extensions
+                    };
+                    if slot.is_some() {
+                        return Err(format!("the `{name}` parameter is given twice"));
+                    }
+                    *slot = parsed;
+                    continue;
+                }
+                _ => continue,
+            };
+            if slot.is_some() {
+                return Err(format!("the `{name}` parameter is given twice"));
+            }
+            *slot = Some(value).filter(|v| !v.is_empty());
+        }
+        Ok(params)
+    }
+
+    /// Whether the URL carries none of the parameters (a browser opening the endpoint).
+    fn is_empty(&self) -> bool {
+        self.query.is_none() && self.extensions.is_none()
+    }
+
+    /// The engine's request; a missing `query` is allowed only with a persisted query's hash.
+    fn into_request(self) -> Result<async_graphql::Request, String> {
+        let persisted = self
+            .extensions
+            .as_ref()
+            .is_some_and(|e| e.contains_key("persistedQuery"));
+        if self.query.is_none() && !persisted {
+            return Err("the request has no `query`".into());
+        }
+        let mut request = async_graphql::Request::new(self.query.unwrap_or_default());
+        if let Some(name) = self.operation_name {
+            request = request.operation_name(name);
+        }
+        if let Some(variables) = self.variables {
+            request = request.variables(Variables::from_json(Json::Object(variables)));
+        }
+        for (name, value) in self.extensions.unwrap_or_default() {
+            let value = async_graphql::Value::from_json(value)
+                .map_err(|e| format!("the extension `{name}` cannot be read: {e}"))?;
+            request.extensions.insert(name, value);
+        }
+        Ok(request)
+    }
+}
+
+/// A string (or `null`) parameter of a JSON body.
+fn string_param(object: &mut Map<String, Json>, name: &str) -> Result<Option<String>, String> {
+    match object.remove(name) {
+        None | Some(Json::Null) => Ok(None),
+        Some(Json::String(value)) => Ok(Some(value)),
+        Some(_) => Err(format!("`{name}` must be a string")),
+    }
+}
+
+/// An object (or `null`) parameter.
+fn object_param(value: Option<Json>, name: &str) -> Result<Option<Map<String, Json>>, String> {
+    match value {
+        None | Some(Json::Null) => Ok(None),
+        Some(Json::Object(value)) => Ok(Some(value)),
+        Some(_) => Err(format!("`{name}` must be a JSON object")),
+    }
+}
+
+/// What the HTTP layer tells the engine about one request, and what the engine tells it back
+/// through [`HttpConventions`]; it travels in the request's data.
+struct Exchange {
+    /// The request came as a `GET`, which may not run a mutation.
+    get: bool,
+    /// The operation the request names, to find the one that would run.
+    operation_name: Option<String>,
+    /// Set when a `GET` named a mutation (answered with `405`).
+    mutation_over_get: AtomicBool,
+    /// Set when execution started (after parsing and validation succeeded).
+    started: AtomicBool,
+}
+
+/// The engine's side of the HTTP conventions: refuses a mutation sent as a `GET` right after
+/// parsing (whether the document came as text or as a persisted query's hash), and records
+/// when execution starts, which decides the status code for `application/graphql-response+json`.
+/// Requests that do not come through this module (WebSocket subscriptions) are left alone.
+pub struct HttpConventions;
+
+impl ExtensionFactory for HttpConventions {
+    fn create(&self) -> Arc<dyn Extension> {
+        Arc::new(HttpConventions)
+    }
+}
+
+/// The operation a request would run, as the engine picks it: the one named, or the only one.
+fn selected_operation<'d>(
+    document: &'d ExecutableDocument,
+    name: Option<&str>,
+) -> Option<&'d OperationDefinition> {
+    let mut operations = document.operations.iter();
+    match name {
+        Some(name) => operations
+            .find(|(n, _)| n.is_some_and(|n| n.as_str() == name))
+            .map(|(_, op)| &op.node),
+        None => {
+            let first = operations.next();
+            match operations.next() {
+                Some(_) => None,
+                None => first.map(|(_, op)| &op.node),
+            }
+        }
+    }
+}
+
+/// The message of the refusal of a mutation sent as a `GET`.
+const MUTATION_OVER_GET: &str = "mutations cannot be sent with GET; send them with POST";
+
+#[async_graphql::async_trait::async_trait]
+impl Extension for HttpConventions {
+    async fn parse_query(
+        &self,
+        ctx: &ExtensionContext<'_>,
+        query: &str,
+        variables: &Variables,
+        next: NextParseQuery<'_>,
+    ) -> ServerResult<ExecutableDocument> {
+        let document = next.run(ctx, query, variables).await?;
+        if let Some(exchange) = ctx.data_opt::<Arc<Exchange>>()
+            && exchange.get
+            && selected_operation(&document, exchange.operation_name.as_deref())
+                .is_some_and(|op| op.ty == OperationType::Mutation)
+        {
+            exchange.mutation_over_get.store(true, Ordering::Relaxed);
+            return Err(server_error(ApiError::new("VALIDATION", MUTATION_OVER_GET)));
+        }
+        Ok(document)
+    }
+
+    async fn execute(
+        &self,
+        ctx: &ExtensionContext<'_>,
+        operation_name: Option<&str>,
+        next: NextExecute<'_>,
+    ) -> async_graphql::Response {
+        if let Some(exchange) = ctx.data_opt::<Arc<Exchange>>() {
+            exchange.started.store(true, Ordering::Relaxed);
+        }
+        next.run(ctx, operation_name).await
+    }
+}
+
+/// An engine error from an [`ApiError`], without a source location.
+fn server_error(err: ApiError) -> ServerError {
+    let err: async_graphql::Error = err.into();
+    ServerError {
+        locations: vec![],
+        ..err.into_server_error(async_graphql::Pos::default())
+    }
+}
+
+/// Gives every error that left the engine without a contract code one: limits become
+/// `QUERY_TOO_COMPLEX`, everything else the engine refuses (parse errors, unknown fields, bad
+/// variables, an unknown persisted query) is `VALIDATION`.
+pub fn with_codes(mut response: async_graphql::Response) -> async_graphql::Response {
+    for error in &mut response.errors {
+        let has_code = error
+            .extensions
+            .as_ref()
+            .is_some_and(|e| e.get("code").is_some());
+        if !has_code {
+            let message = error.message.to_ascii_lowercase();
+            let code = if message.contains("too complex")
+                || message.contains("nested too deep")
+                || message.contains("too deep")
+            {
+                "QUERY_TOO_COMPLEX"
+            } else {
+                "VALIDATION"
+            };
+            let extensions = error.extensions.get_or_insert_with(Default::default);
+            extensions.set("code", code);
+        }
+    }
+    response
+}
+
+/// The body of a GraphQL response: `data` only once execution has started.
+#[derive(Serialize)]
+struct ResponseBody<'a> {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    data: Option<&'a async_graphql::Value>,
+    #[serde(skip_serializing_if = "<[ServerError]>::is_empty")]
+    errors: &'a [ServerError],
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    extensions: &'a BTreeMap<String, async_graphql::Value>,
+}
+
+fn respond(media: MediaType, status: StatusCode, body: &ResponseBody<'_>) -> Response {
+    match serde_json::to_vec(body) {
+        Ok(bytes) => Response::builder()
+            .status(status)
+            .content_type(media.content_type())
+            .body(bytes),
+        Err(err) => {
+            tracing::error!(error = %err, "a GraphQL response could not be serialized");
+            StatusCode::INTERNAL_SERVER_ERROR.into_response()
+        }
+    }
+}
+
+/// A response with one error and no `data`.
+fn request_error(media: MediaType, status: StatusCode, err: ApiError) -> Response {
+    let errors = [server_error(err)];
+    respond(
+        media,
+        status,
+        &ResponseBody {
+            data: None,
+            errors: &errors,
+            extensions: &BTreeMap::new(),
+        },
+    )
+}
+
+/// `400` for an HTTP request that is not a GraphQL request (both media types agree on it).
+fn bad_request(media: MediaType, message: String) -> Response {
+    request_error(
+        media,
+        StatusCode::BAD_REQUEST,
+        ApiError::new("VALIDATION", message),
+    )
+}
+
+fn not_acceptable() -> Response {
+    request_error(
+        MediaType::Json,
+        StatusCode::NOT_ACCEPTABLE,
+        ApiError::new(
+            "VALIDATION",
+            "the Accept header allows neither application/graphql-response+json nor \
+             application/json",
+        ),
+    )
+}
+
+/// Authenticates, executes and answers with the status codes of the specification.
+async fn execute(
+    schema: &PressroomSchema,
+    store: &Store,
+    headers: &HeaderMap,
+    media: MediaType,
+    request: async_graphql::Request,
+    get: bool,
+) -> Response {
+    let authorization = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok());
+    let viewer = match authenticate(store, authorization).await {
+        Ok(Auth::Anonymous) => None,
+        Ok(Auth::Viewer(viewer)) => Some(viewer),
+        Ok(Auth::Refused) => {
+            let status = match media {
+                MediaType::GraphQLResponseJson => StatusCode::UNAUTHORIZED,
+                MediaType::Json => StatusCode::OK,
+            };
+            let mut response = request_error(media, status, ApiError::unauthenticated());
+            if status == StatusCode::UNAUTHORIZED {
+                response.headers_mut().insert(
+                    header::WWW_AUTHENTICATE,
+                    HeaderValue::from_static("Bearer error=\"invalid_token\""),
+                );
+            }
+            return response;
+        }
+        Err(err) => {
+            let status = match media {
+                MediaType::GraphQLResponseJson => StatusCode::INTERNAL_SERVER_ERROR,
+                MediaType::Json => StatusCode::OK,
+            };
+            return request_error(media, status, err);
+        }
+    };
+    let exchange = Arc::new(Exchange {
+        get,
+        operation_name: request.operation_name.clone(),
+        mutation_over_get: AtomicBool::new(false),
+        started: AtomicBool::new(false),
+    });
+    let request = request
+        .data(RequestContext::new(store, viewer))
+        .data(Arc::clone(&exchange));
+    let response = with_codes(schema.execute(request).await);
+    let started = exchange.started.load(Ordering::Relaxed);
+    let status = if exchange.mutation_over_get.load(Ordering::Relaxed) {
+        StatusCode::METHOD_NOT_ALLOWED
+    } else if started || media == MediaType::Json {
+        StatusCode::OK
+    } else {
+        StatusCode::BAD_REQUEST
+    };
+    let mut reply = respond(
+        media,
+        status,
+        &ResponseBody {
+            data: started.then_some(&response.data),
+            errors: &response.errors,
+            extensions: &response.extensions,
+        },
+    );
+    if status == StatusCode::METHOD_NOT_ALLOWED {
+        reply
+            .headers_mut()
+            .insert(header::ALLOW, HeaderValue::from_static("POST"));
+    }
+    reply
+}
+
+/// `GET /graphql`: GraphiQL for a browser without parameters, otherwise a query from the URL.
+#[handler]
+pub async fn serve_get(
+    request: &Request,
+    schema: PoemData<&PressroomSchema>,
+    store: PoemData<&Store>,
+) -> Response {
+    let headers = request.headers();
+    let params = Params::from_url(request);
+    if params.as_ref().is_ok_and(Params::is_empty) && accepts_html(headers) {
+        return graphiql_page().into_response();
+    }
+    let Some(media) = negotiate(headers) else {
+        return not_acceptable();
+    };
+    match params.and_then(Params::into_request) {
+        Ok(graphql) => execute(&schema, &store, headers, media, graphql, true).await,
+        Err(message) => bad_request(media, message),
+    }
+}
+
+/// Any other method on `/graphql`: `405`, naming the two that work.
+#[handler]
+pub fn other_method() -> Response {
+    Response::builder()
+        .status(StatusCode::METHOD_NOT_ALLOWED)
+        .header(header::ALLOW, "GET, POST")
+        .content_type("text/plain; charset=utf-8")
+        .body("use GET for queries and POST for queries and mutations")
+}
+
+/// Most bytes of an oversized body that are read and thrown away before the `413` goes out.
+/// Reading them lets a client that writes its whole body before it reads (most HTTP libraries)
+/// receive the `413` instead of a broken connection; a body larger still is not read, and the
+/// connection is closed after the answer.
+const MAX_DRAINED_BYTES: u64 = 16 * 1024 * 1024;
+
+fn plain(status: StatusCode, text: &'static str) -> Response {
+    Response::builder()
+        .status(status)
+        .content_type("text/plain; charset=utf-8")
+        .body(text)
+}
+
+/// `POST /graphql`: a query or mutation from a JSON body of at most [`MAX_BODY_BYTES`], which
+/// must declare its length (`411` otherwise, `413` beyond the limit).
+#[handler]
+pub async fn serve_post(
+    request: &Request,
+    body: Body,
+    schema: PoemData<&PressroomSchema>,
+    store: PoemData<&Store>,
+) -> Response {
+    let headers = request.headers();
+    let Some(length) = headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse::<u64>().ok())
+    else {
+        return plain(
+            StatusCode::LENGTH_REQUIRED,
+            "send the body with a Content-Length header",
+        );
+    };
+    if length > MAX_BODY_BYTES as u64 {
+        if length <= MAX_DRAINED_BYTES {
+            let mut reader = body.into_async_read().take(length);
+            // A failure to read the rest changes nothing: the answer is 413 either way.
+            let _ = tokio::io::copy(&mut reader, &mut tokio::io::sink()).await;
+        }
+        return plain(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "the request body is larger than 1 MiB",
+        );
+    }
+    // The body is read before anything else is checked, for the same reason as above.
+    let bytes = body.into_bytes_limit(MAX_BODY_BYTES).await;
+    let Some(media) = negotiate(headers) else {
+        return not_acceptable();
+    };
+    if !is_json_content(headers) {
+        return request_error(
+            media,
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            ApiError::new(
+                "VALIDATION",
+                "send the request as Content-Type: application/json",
+            ),
+        );
+    }
+    let bytes = match bytes {
+        Ok(bytes) => bytes,
+        Err(err) => {
+            // A body longer than its `Content-Length` said is `413`, a broken stream `400`.
+            return request_error(
+                media,
+                err.status(),
+                ApiError::new("VALIDATION", format!("the body cannot be read: {err}")),
+            );
+        }
+    };
+    match Params::from_json(&bytes).and_then(Params::into_request) {
+        Ok(graphql) => execute(&schema, &store, headers, media, graphql, false).await,
+        Err(message) => bad_request(media, message),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn accept(value: &str) -> HeaderMap {
+        let mut headers = HeaderMap::new();
+        headers.insert(
+            header::ACCEPT,
+            HeaderValue::from_str(value).expect("a header"),
+        );
+        headers
+    }
+
+    #[test]
+    fn negotiation_follows_weights_specificity_and_order() {
+        use MediaType::{GraphQLResponseJson as G, Json as J};
+        assert_eq!(negotiate(&HeaderMap::new()), Some(J));
+        assert_eq!(negotiate(&accept("*/*")), Some(J));
+        assert_eq!(negotiate(&accept("application/*")), Some(J));
+        assert_eq!(negotiate(&accept("application/json")), Some(J));
+        assert_eq!(negotiate(&accept(GRAPHQL_RESPONSE_JSON)), Some(G));
+        assert_eq!(
+            negotiate(&accept(
+                "application/graphql-response+json, application/json;q=0.9"
+            )),
+            Some(G)
+        );
+        assert_eq!(
+            negotiate(&accept(
+                "application/json, application/graphql-response+json"
+            )),
+            Some(J)
+        );
+        assert_eq!(
+            negotiate(&accept(
+                "application/json;q=0.5, application/graphql-response+json"
+            )),
+            Some(G)
+        );
+        assert_eq!(
+            negotiate(&accept(
+                "application/graphql-response+json;q=0.8, */*;q=0.9"
+            )),
+            Some(J)
+        );
+        assert_eq!(
+            negotiate(&accept("*/*, application/graphql-response+json")),
+            Some(G)
+        );
+        assert_eq!(negotiate(&accept("application/json;q=0, text/html")), None);
+        assert_eq!(negotiate(&accept("text/html")), None);
+        assert_eq!(negotiate(&accept("application/json;q=nope")), None);
+    }
+
+    #[test]
+    fn only_json_in_utf8_is_a_supported_body() {
+        let content = |value: &str| {
+            let mut headers = HeaderMap::new();
+            headers.insert(
+                header::CONTENT_TYPE,
+                HeaderValue::from_str(value).expect("a header"),
+            );
+            headers
+        };
+        assert!(is_json_content(&content("application/json")));
+        assert!(is_json_content(&content("Application/JSON; charset=UTF-8")));
+        assert!(is_json_content(&content(
+            "application/json;charset=\"utf-8\""
+        )));
+        assert!(!is_json_content(&content(
+            "application/json; charset=latin1"
+        )));
+        assert!(!is_json_content(&content("text/plain;charset=UTF-8")));
+        assert!(!is_json_content(&content("application/graphql")));
+        assert!(!is_json_content(&HeaderMap::new()));
+    }
+
+    #[test]
+    fn body_parameters_must_have_their_types() {
+        assert!(Params::from_json(br#"{"query": "{ me { name } }", "variables": null, "operationName": null, "extensions": null}"#).is_ok());
+        for body in [
+            &br#"{"query": 0}"#[..],
+            br#"{"query": "{ me { name } }", "variables": "x"}"#,
+            br#"{"query": "{ me { name } }", "variables": []}"#,
+            br#"{"query": "{ me { name } }", "operationName": false}"#,
+            br#"{"query": "{ me { name } }", "extensions": 0}"#,
+            br#"[{"query": "{ me { name } }"}]"#,
+            br#"{"query": "#,
+            b"",
+        ] {
+            assert!(
+                Params::from_json(body).is_err(),
+                "{}",
+                String::from_utf8_lossy(body)
+            );
+        }
+        let missing = Params::from_json(br#"{"qeury": "{ me { name } }"}"#)
+            .expect("well-formed")
+            .into_request();
+        assert!(missing.is_err());
+        let hash_only = Params::from_json(
+            br#"{"extensions": {"persistedQuery": {"version": 1, "sha256Hash": "ab"}}}"#,
+        )
+        .expect("well-formed")
+        .into_request();
+        assert!(hash_only.is_ok());
+    }
+}
