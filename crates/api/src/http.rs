@@ -8,6 +8,10 @@ use async_graphql_poem::{GraphQLProtocol, GraphQLWebSocket};
 use poem::http::StatusCode;
 use poem::web::websocket::WebSocket;
 use poem::web::{Data as PoemData, Html};
+use std::time::Duration;
+
+use poem::http::Method;
+use poem::middleware::{CatchPanic, Cors, RequestId, ReuseId};
 use poem::{Endpoint, EndpointExt, IntoResponse, Response, Route, get, handler};
 use pressroom_domain::visibility::Viewer;
 use pressroom_storage::Store;
@@ -127,10 +131,37 @@ async fn readyz(store: PoemData<&Store>) -> Response {
     }
 }
 
-/// Every HTTP route of Pressroom over `store`.
+/// HTTP settings of `app_with`.
+#[derive(Debug, Clone)]
+pub struct HttpConfig {
+    /// Origins allowed to call the API from a browser (CORS); empty: no CORS headers at all,
+    /// `*`: any origin.
+    pub cors_origins: Vec<String>,
+    /// Longest time a request may take before it is answered `503` (WebSocket connections, once
+    /// upgraded, are not limited).
+    pub request_timeout: Duration,
+}
+
+impl Default for HttpConfig {
+    fn default() -> Self {
+        Self {
+            cors_origins: Vec::new(),
+            request_timeout: Duration::from_secs(30),
+        }
+    }
+}
+
+/// Every HTTP route of Pressroom over `store`, with the default [`HttpConfig`].
 pub fn app(store: Store) -> impl Endpoint {
+    app_with(store, HttpConfig::default())
+}
+
+/// Every HTTP route of Pressroom over `store`. Every response carries an `x-request-id` (the
+/// client's, if it sent one), which is also on every log line of the request; a panic in a
+/// handler becomes a bare `500` and never takes the server down.
+pub fn app_with(store: Store, config: HttpConfig) -> impl Endpoint {
     let schema = crate::schema::build(Some(store.clone()));
-    Route::new()
+    let routes = Route::new()
         .at(
             "/graphql",
             get(graphql_http::serve_get)
@@ -155,5 +186,29 @@ pub fn app(store: Store) -> impl Endpoint {
         )
         .at("/metrics", get(metrics))
         .data(schema)
-        .data(store)
+        .data(store);
+    let timeout = config.request_timeout;
+    let cors = (!config.cors_origins.is_empty()).then(|| {
+        let cors = Cors::new()
+            .allow_methods([Method::GET, Method::POST])
+            .max_age(600);
+        if config.cors_origins.iter().any(|o| o == "*") {
+            cors
+        } else {
+            cors.allow_origins(config.cors_origins.clone())
+        }
+    });
+    routes
+        .with_if(cors.is_some(), cors.unwrap_or_default())
+        .around(move |endpoint, request| async move {
+            match tokio::time::timeout(timeout, endpoint.call(request)).await {
+                Ok(result) => result.map(IntoResponse::into_response),
+                Err(_) => {
+                    tracing::warn!(timeout_ms = timeout.as_millis() as u64, "request timed out");
+                    Ok((StatusCode::SERVICE_UNAVAILABLE, "request timed out").into_response())
+                }
+            }
+        })
+        .with(CatchPanic::new())
+        .with(RequestId::default().reuse_id(ReuseId::Use))
 }

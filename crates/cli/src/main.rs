@@ -97,6 +97,17 @@ struct ServeArgs {
     /// Refuse to deliver webhooks to loopback, private and link-local addresses.
     #[arg(long, env = "PRESSROOM_WEBHOOK_REFUSE_PRIVATE_ADDRESSES")]
     webhook_refuse_private_addresses: bool,
+    /// An origin allowed to call the API from a browser (CORS), e.g. https://www.regeringen.se;
+    /// repeat it or separate with commas; `*` allows any origin. None: no CORS headers.
+    #[arg(
+        long = "cors-origin",
+        env = "PRESSROOM_CORS_ORIGINS",
+        value_delimiter = ','
+    )]
+    cors_origins: Vec<String>,
+    /// Seconds a request may take before it is answered 503.
+    #[arg(long, env = "PRESSROOM_REQUEST_TIMEOUT_SECS", default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..=3_600))]
+    request_timeout_secs: u64,
     #[command(flatten)]
     scheduler: SchedulerArgs,
 }
@@ -245,6 +256,10 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             serve::bind(&args.listen.listen)
                 .await?
                 .with_webhooks(webhooks)
+                .with_http(pressroom_api::http::HttpConfig {
+                    cors_origins: args.cors_origins,
+                    request_timeout: std::time::Duration::from_secs(args.request_timeout_secs),
+                })
                 .serve(store, scheduler)
                 .await?;
         }

@@ -24,6 +24,8 @@ pub(crate) struct BoundServer {
     url: String,
     /// The webhook delivery worker's settings; `None` delivers no webhooks from this process.
     webhooks: Option<WebhookConfig>,
+    /// CORS and request timeout.
+    http: pressroom_api::http::HttpConfig,
 }
 
 /// Binds `listen` (`host:port`; port 0 picks a free port).
@@ -41,6 +43,7 @@ pub(crate) async fn bind(listen: &str) -> anyhow::Result<BoundServer> {
         acceptor,
         url: format!("http://{address}"),
         webhooks: Some(WebhookConfig::default()),
+        http: pressroom_api::http::HttpConfig::default(),
     })
 }
 
@@ -48,6 +51,12 @@ impl BoundServer {
     /// The base URL of the bound address, e.g. `http://127.0.0.1:8080`.
     pub(crate) fn url(&self) -> &str {
         &self.url
+    }
+
+    /// Replaces the HTTP settings (CORS, request timeout).
+    pub(crate) fn with_http(mut self, http: pressroom_api::http::HttpConfig) -> Self {
+        self.http = http;
+        self
     }
 
     /// Replaces the webhook delivery settings (`None`: deliver no webhooks from this process).
@@ -85,7 +94,7 @@ impl BoundServer {
         let mut server_stop = stop.clone();
         poem::Server::new_with_acceptor(self.acceptor)
             .run_with_graceful_shutdown(
-                pressroom_api::app(store),
+                pressroom_api::http::app_with(store, self.http),
                 async move {
                     let _ = server_stop.wait_for(|stop| *stop).await;
                 },

@@ -1,0 +1,98 @@
+//! HTTP hygiene around every route: request ids and CORS.
+
+use std::time::Duration;
+
+use poem::http::StatusCode;
+use poem::test::TestClient;
+use pressroom_api::http::{HttpConfig, app_with};
+use pressroom_storage::Store;
+
+async fn store() -> (tempfile::TempDir, Store) {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let url = format!("sqlite://{}?mode=rwc", dir.path().join("p.db").display());
+    let store = Store::connect(&url).await.expect("connect");
+    store.migrate().await.expect("migrate");
+    (dir, store)
+}
+
+#[tokio::test]
+async fn every_response_carries_a_request_id_and_a_client_id_is_kept() {
+    let (_dir, store) = store().await;
+    let client = TestClient::new(app_with(store, HttpConfig::default()));
+    let response = client.get("/healthz").send().await;
+    response.assert_status_is_ok();
+    let id = response
+        .0
+        .headers()
+        .get("x-request-id")
+        .expect("a request id")
+        .to_str()
+        .expect("text")
+        .to_owned();
+    assert!(!id.is_empty());
+    let response = client
+        .get("/healthz")
+        .header("x-request-id", "abc-123")
+        .send()
+        .await;
+    assert_eq!(
+        response
+            .0
+            .headers()
+            .get("x-request-id")
+            .and_then(|v| v.to_str().ok()),
+        Some("abc-123")
+    );
+}
+
+#[tokio::test]
+async fn cors_allows_only_the_configured_origins() {
+    let (_dir, store) = store().await;
+    let config = HttpConfig {
+        cors_origins: vec!["https://www.regeringen.se".into()],
+        request_timeout: Duration::from_secs(5),
+    };
+    let client = TestClient::new(app_with(store.clone(), config));
+    let allowed = client
+        .options("/graphql")
+        .header("origin", "https://www.regeringen.se")
+        .header("access-control-request-method", "POST")
+        .send()
+        .await;
+    assert_eq!(
+        allowed
+            .0
+            .headers()
+            .get("access-control-allow-origin")
+            .and_then(|v| v.to_str().ok()),
+        Some("https://www.regeringen.se")
+    );
+    let refused = client
+        .options("/graphql")
+        .header("origin", "https://evil.example")
+        .header("access-control-request-method", "POST")
+        .send()
+        .await;
+    assert!(
+        refused
+            .0
+            .headers()
+            .get("access-control-allow-origin")
+            .is_none()
+    );
+    // Without configured origins no CORS headers are sent at all.
+    let client = TestClient::new(app_with(store, HttpConfig::default()));
+    let plain = client
+        .get("/healthz")
+        .header("origin", "https://www.regeringen.se")
+        .send()
+        .await;
+    assert_eq!(plain.0.status(), StatusCode::OK);
+    assert!(
+        plain
+            .0
+            .headers()
+            .get("access-control-allow-origin")
+            .is_none()
+    );
+}
