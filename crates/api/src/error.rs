@@ -3,7 +3,8 @@
 //! Policy: every resolver returns `Result<_, ApiError>`. A refusal carries the contract's code in
 //! `extensions.code` (and the input path in `extensions.field` for `VALIDATION`). An internal
 //! error is logged here, once, with its cause and an error id; the caller sees only
-//! `internal error`, the code `INTERNAL` and the same id, never SQL, paths or stack traces.
+//! `internal error`, the code `INTERNAL` and the same id (also in `extensions.errorId`), never
+//! SQL, paths or stack traces.
 
 use async_graphql::ErrorExtensions;
 use pressroom_domain::DomainError;
@@ -15,6 +16,7 @@ pub struct ApiError {
     code: &'static str,
     message: String,
     field: Option<String>,
+    error_id: Option<String>,
 }
 
 impl ApiError {
@@ -24,6 +26,7 @@ impl ApiError {
             code,
             message: message.into(),
             field: None,
+            error_id: None,
         }
     }
 
@@ -46,6 +49,7 @@ impl ApiError {
             code: "VALIDATION",
             message: format!("{field}: {}", message.into()),
             field: Some(field.to_owned()),
+            error_id: None,
         }
     }
 
@@ -57,6 +61,7 @@ impl ApiError {
             code: "INTERNAL",
             message: format!("internal error (id {id})"),
             field: None,
+            error_id: Some(id),
         }
     }
 }
@@ -73,6 +78,7 @@ impl From<DomainError> for ApiError {
             code: err.code(),
             message: err.to_string(),
             field,
+            error_id: None,
         }
     }
 }
@@ -97,8 +103,12 @@ impl From<ApiError> for async_graphql::Error {
     fn from(err: ApiError) -> Self {
         let code = err.code;
         let field = err.field;
+        let error_id = err.error_id;
         async_graphql::Error::new(err.message).extend_with(|_, e| {
             e.set("code", code);
+            if let Some(id) = &error_id {
+                e.set("errorId", id.as_str());
+            }
             if let Some(field) = &field {
                 e.set("field", field.as_str());
             }

@@ -35,6 +35,7 @@ use pressroom_storage::Store;
 use serde::Serialize;
 use serde_json::{Map, Value as Json};
 use tokio::io::AsyncReadExt;
+use tracing::Instrument;
 
 use crate::context::RequestContext;
 use crate::error::ApiError;
@@ -511,10 +512,19 @@ async fn execute(
         mutation_over_get: AtomicBool::new(false),
         started: AtomicBool::new(false),
     });
+    // One span per operation, inside the request-id span: who asked for what (never a token).
+    let span = tracing::info_span!(
+        "graphql",
+        actor = viewer
+            .as_ref()
+            .map_or("anonymous", |v| v.user_name.as_str()),
+        operation = request.operation_name.as_deref().unwrap_or("-"),
+    );
     let request = request
         .data(RequestContext::new(store, viewer))
         .data(Arc::clone(&exchange));
-    let response = with_codes(schema.execute(request).await);
+    let response = with_codes(schema.execute(request).instrument(span.clone()).await);
+    span.in_scope(|| tracing::info!(errors = response.errors.len(), "graphql operation"));
     let started = exchange.started.load(Ordering::Relaxed);
     let status = if exchange.mutation_over_get.load(Ordering::Relaxed) {
         StatusCode::METHOD_NOT_ALLOWED
