@@ -39,6 +39,7 @@ use tracing::Instrument;
 
 use crate::context::RequestContext;
 use crate::error::ApiError;
+use crate::http::RateLimit;
 use crate::http::{Auth, authenticate, graphiql_page};
 use crate::schema::PressroomSchema;
 
@@ -473,6 +474,7 @@ fn not_acceptable() -> Response {
 async fn execute(
     schema: &PressroomSchema,
     store: &Store,
+    limit: Option<&RateLimit>,
     headers: &HeaderMap,
     media: MediaType,
     request: async_graphql::Request,
@@ -506,6 +508,21 @@ async fn execute(
             return request_error(media, status, err);
         }
     };
+    if viewer.is_some()
+        && let (Some(limit), Some(token)) =
+            (limit, authorization.and_then(|a| a.strip_prefix("Bearer ")))
+        && let Some(wait) = limit.check(token.trim())
+    {
+        let seconds = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
+        let mut response = plain(
+            StatusCode::TOO_MANY_REQUESTS,
+            "rate limit exceeded for this token",
+        );
+        if let Ok(value) = HeaderValue::from_str(&seconds.max(1).to_string()) {
+            response.headers_mut().insert(header::RETRY_AFTER, value);
+        }
+        return response;
+    }
     let exchange = Arc::new(Exchange {
         get,
         operation_name: request.operation_name.clone(),
@@ -566,7 +583,18 @@ pub async fn serve_get(
         return not_acceptable();
     };
     match params.and_then(Params::into_request) {
-        Ok(graphql) => execute(&schema, &store, headers, media, graphql, true).await,
+        Ok(graphql) => {
+            execute(
+                &schema,
+                &store,
+                request.data::<RateLimit>(),
+                headers,
+                media,
+                graphql,
+                true,
+            )
+            .await
+        }
         Err(message) => bad_request(media, message),
     }
 }
@@ -652,7 +680,18 @@ pub async fn serve_post(
         }
     };
     match Params::from_json(&bytes).and_then(Params::into_request) {
-        Ok(graphql) => execute(&schema, &store, headers, media, graphql, false).await,
+        Ok(graphql) => {
+            execute(
+                &schema,
+                &store,
+                request.data::<RateLimit>(),
+                headers,
+                media,
+                graphql,
+                false,
+            )
+            .await
+        }
         Err(message) => bad_request(media, message),
     }
 }

@@ -8,7 +8,12 @@ use async_graphql_poem::{GraphQLProtocol, GraphQLWebSocket};
 use poem::http::StatusCode;
 use poem::web::websocket::WebSocket;
 use poem::web::{Data as PoemData, Html};
+use std::num::NonZeroU32;
+use std::sync::Arc;
 use std::time::Duration;
+
+use governor::clock::{Clock, DefaultClock};
+use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
 
 use poem::http::Method;
 use poem::middleware::{CatchPanic, Cors, RequestId, ReuseId};
@@ -140,6 +145,9 @@ pub struct HttpConfig {
     /// Longest time a request may take before it is answered `503` (WebSocket connections, once
     /// upgraded, are not limited).
     pub request_timeout: Duration,
+    /// GraphQL requests each token may make per minute; beyond it `429` with `Retry-After`.
+    /// `None`: no limit.
+    pub rate_limit_per_minute: Option<NonZeroU32>,
 }
 
 impl Default for HttpConfig {
@@ -147,7 +155,25 @@ impl Default for HttpConfig {
         Self {
             cors_origins: Vec::new(),
             request_timeout: Duration::from_secs(30),
+            rate_limit_per_minute: None,
         }
+    }
+}
+
+/// The per-token request budget of `/graphql`, keyed by the SHA-256 of the bearer token; only
+/// tokens that authenticated are counted, so the number of keys is bounded by real tokens.
+#[derive(Clone)]
+pub struct RateLimit(pub Option<Arc<DefaultKeyedRateLimiter<String>>>);
+
+impl RateLimit {
+    /// `None` when the token may go on; otherwise how long to wait.
+    pub fn check(&self, token: &str) -> Option<Duration> {
+        let limiter = self.0.as_ref()?;
+        let key = pressroom_domain::content::sha256_hex(token.as_bytes());
+        limiter
+            .check_key(&key)
+            .err()
+            .map(|not_until| not_until.wait_time_from(DefaultClock::default().now()))
     }
 }
 
@@ -185,6 +211,11 @@ pub fn app_with(store: Store, config: HttpConfig) -> impl Endpoint {
             get(crate::public::pages::stylesheet),
         )
         .at("/metrics", get(metrics))
+        .data(RateLimit(
+            config
+                .rate_limit_per_minute
+                .map(|n| Arc::new(RateLimiter::keyed(Quota::per_minute(n)))),
+        ))
         .data(schema)
         .data(store);
     let timeout = config.request_timeout;

@@ -51,6 +51,7 @@ async fn cors_allows_only_the_configured_origins() {
     let config = HttpConfig {
         cors_origins: vec!["https://www.regeringen.se".into()],
         request_timeout: Duration::from_secs(5),
+        rate_limit_per_minute: None,
     };
     let client = TestClient::new(app_with(store.clone(), config));
     let allowed = client
@@ -95,4 +96,55 @@ async fn cors_allows_only_the_configured_origins() {
             .get("access-control-allow-origin")
             .is_none()
     );
+}
+
+#[tokio::test]
+async fn a_token_over_its_rate_limit_gets_429_with_retry_after_and_others_are_unaffected() {
+    use pressroom_domain::visibility::Role;
+    use pressroom_storage::directory::TokenGrant;
+    let (_dir, store) = store().await;
+    let grant = |name: &str| TokenGrant {
+        user_name: name.into(),
+        role: Role::Integrator,
+        department: None,
+        person_id: None,
+        embargo_access: false,
+        expires_at: None,
+    };
+    let first = store
+        .create_token("admin", grant("ivar"))
+        .await
+        .expect("token")
+        .token;
+    let second = store
+        .create_token("admin", grant("iris"))
+        .await
+        .expect("token")
+        .token;
+    let config = HttpConfig {
+        rate_limit_per_minute: std::num::NonZeroU32::new(2),
+        ..HttpConfig::default()
+    };
+    let client = TestClient::new(app_with(store, config));
+    let query = |token: Option<&str>| {
+        let mut request = client.get("/graphql").query("query", &"{ me { name } }");
+        if let Some(token) = token {
+            request = request.header("authorization", format!("Bearer {token}"));
+        }
+        request.send()
+    };
+    assert_eq!(query(Some(&first)).await.0.status(), StatusCode::OK);
+    assert_eq!(query(Some(&first)).await.0.status(), StatusCode::OK);
+    let limited = query(Some(&first)).await;
+    assert_eq!(limited.0.status(), StatusCode::TOO_MANY_REQUESTS);
+    let retry_after: u64 = limited
+        .0
+        .headers()
+        .get("retry-after")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse().ok())
+        .expect("Retry-After seconds");
+    assert!((1..=60).contains(&retry_after), "{retry_after}");
+    assert_eq!(query(Some(&second)).await.0.status(), StatusCode::OK);
+    assert_eq!(query(None).await.0.status(), StatusCode::OK);
 }

@@ -108,6 +108,10 @@ struct ServeArgs {
     /// Seconds a request may take before it is answered 503.
     #[arg(long, env = "PRESSROOM_REQUEST_TIMEOUT_SECS", default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..=3_600))]
     request_timeout_secs: u64,
+    /// GraphQL requests each token may make per minute (429 with Retry-After beyond it); none:
+    /// no limit.
+    #[arg(long, env = "PRESSROOM_RATE_LIMIT_PER_MINUTE")]
+    rate_limit_per_minute: Option<std::num::NonZeroU32>,
     #[command(flatten)]
     scheduler: SchedulerArgs,
 }
@@ -259,6 +263,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 .with_http(pressroom_api::http::HttpConfig {
                     cors_origins: args.cors_origins,
                     request_timeout: std::time::Duration::from_secs(args.request_timeout_secs),
+                    rate_limit_per_minute: args.rate_limit_per_minute,
                 })
                 .serve(store, scheduler)
                 .await?;
