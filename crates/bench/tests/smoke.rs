@@ -1,0 +1,191 @@
+//! Keeps the benchmark harness working: every scenario runs at tiny sizes on SQLite (and on
+//! PostgreSQL when `PRESSROOM_TEST_POSTGRES_URL` is set), in throwaway databases, and must print
+//! its JSON object with every key outside scripts read, each a finite, non-negative number.
+//!
+//! Nothing here asserts a duration or a rate: on a shared machine such assertions only flake.
+//! What is asserted besides the keys is correctness the harness reports on: no failed request,
+//! and no release published before its instant.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::OnceLock;
+
+use serde_json::Value;
+
+/// The benchmark binary under test.
+const BENCH: &str = env!("CARGO_BIN_EXE_pressroom-bench");
+
+/// The backends to run on: SQLite always, PostgreSQL when the variable names a server.
+fn backends() -> Vec<(&'static str, Option<String>)> {
+    let mut backends = vec![("sqlite", None)];
+    if let Ok(url) = std::env::var("PRESSROOM_TEST_POSTGRES_URL")
+        && !url.trim().is_empty()
+    {
+        backends.push(("postgres", Some(url.trim().to_owned())));
+    }
+    backends
+}
+
+/// The `pressroom` binary of this profile, built once when it does not exist yet (this package
+/// cannot depend on a binary crate, so `cargo test -p pressroom-bench` does not build it).
+fn pressroom_binary() -> &'static Path {
+    static BINARY: OnceLock<PathBuf> = OnceLock::new();
+    BINARY.get_or_init(|| {
+        if let Ok(path) = std::env::var("PRESSROOM_BIN")
+            && !path.trim().is_empty()
+        {
+            return PathBuf::from(path.trim());
+        }
+        let bench = Path::new(BENCH);
+        let profile_dir = bench.parent().expect("the bench binary has a directory");
+        let binary = profile_dir.join(format!("pressroom{}", std::env::consts::EXE_SUFFIX));
+        if !binary.is_file() {
+            let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
+            let workspace = Path::new(env!("CARGO_MANIFEST_DIR"))
+                .ancestors()
+                .nth(2)
+                .expect("the workspace root");
+            let mut command = Command::new(&cargo);
+            command
+                .args(["build", "-p", "pressroom", "--bin", "pressroom"])
+                .current_dir(workspace);
+            if profile_dir
+                .file_name()
+                .is_some_and(|name| name == "release")
+            {
+                command.arg("--release");
+            }
+            let status = command.status().expect("run cargo build");
+            assert!(status.success(), "`cargo build -p pressroom` failed");
+        }
+        assert!(binary.is_file(), "{} does not exist", binary.display());
+        binary
+    })
+}
+
+/// Runs one scenario with `--json` on every backend and checks its object.
+fn smoke(scenario: &str, args: &[&str], keys: &[&str]) {
+    for (backend, postgres_url) in backends() {
+        let data_dir = tempfile::Builder::new()
+            .prefix("pressroom-bench-smoke-")
+            .tempdir()
+            .expect("a temporary directory");
+        let mut command = Command::new(BENCH);
+        command
+            .args(["--json", "--scratch", "--backend", backend, "--data-dir"])
+            .arg(data_dir.path())
+            .arg("--pressroom-bin")
+            .arg(pressroom_binary())
+            .arg(scenario)
+            .args(args);
+        if let Some(url) = &postgres_url {
+            command.env("PRESSROOM_BENCH_POSTGRES_URL", url);
+        }
+        let output = command.output().expect("run pressroom-bench");
+        let stdout = String::from_utf8_lossy(&output.stdout);
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        let context =
+            format!("{scenario} on {backend}\n--- stdout:\n{stdout}\n--- stderr:\n{stderr}");
+        assert!(output.status.success(), "failed: {context}");
+        let lines: Vec<&str> = stdout.lines().filter(|l| !l.trim().is_empty()).collect();
+        assert_eq!(lines.len(), 1, "one JSON object expected: {context}");
+        let object: Value = serde_json::from_str(lines[0]).expect("stdout is JSON");
+        assert_eq!(object["scenario"], scenario, "{context}");
+        assert_eq!(object["backend"], backend, "{context}");
+        for key in keys {
+            let value = object[*key]
+                .as_f64()
+                .unwrap_or_else(|| panic!("`{key}` is missing or not a number: {context}"));
+            assert!(
+                value.is_finite() && value >= 0.0,
+                "`{key}` = {value}: {context}"
+            );
+        }
+        for key in ["errors", "early"] {
+            if let Some(value) = object.get(key) {
+                assert_eq!(value.as_f64(), Some(0.0), "`{key}`: {context}");
+            }
+        }
+        // Scratch databases are removed: nothing may be left behind but the (empty) data dir.
+        let left: Vec<_> = std::fs::read_dir(data_dir.path())
+            .expect("read the data dir")
+            .collect();
+        assert!(left.is_empty(), "left behind {left:?}: {context}");
+    }
+}
+
+const READ: &[&str] = &[
+    "--releases",
+    "60",
+    "--concurrency",
+    "2",
+    "--seconds",
+    "0.5",
+    "--warmup-seconds",
+    "0.2",
+    "--settle-seconds",
+    "0.2",
+];
+
+#[test]
+fn read_reports_throughput_against_raw_sql() {
+    smoke(
+        "read",
+        READ,
+        &[
+            "rps",
+            "p50_ms",
+            "p99_ms",
+            "raw_rps",
+            "ratio",
+            "statements_per_request",
+            "peak_rss_mib",
+        ],
+    );
+}
+
+#[test]
+fn idle_rss_reports_memory_before_and_after_load() {
+    smoke("idle-rss", READ, &["idle_rss_mib", "loaded_rss_mib"]);
+}
+
+#[test]
+fn publish_burst_reports_time_and_lateness() {
+    smoke(
+        "publish-burst",
+        &["--releases", "30", "--lead-ms", "1500"],
+        &[
+            "seconds",
+            "lateness_p50_ms",
+            "lateness_p99_ms",
+            "lateness_max_ms",
+        ],
+    );
+}
+
+#[test]
+fn lateness_reports_percentiles() {
+    smoke(
+        "lateness",
+        &[
+            "--releases",
+            "4",
+            "--spread-seconds",
+            "0.6",
+            "--lead-ms",
+            "1500",
+        ],
+        &["p50_ms", "p99_ms", "max_ms"],
+    );
+}
+
+#[test]
+fn audit_verify_reports_entries_and_time() {
+    smoke(
+        "audit-verify",
+        &["--entries", "300"],
+        &["entries", "seconds"],
+    );
+}
