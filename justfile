@@ -53,12 +53,12 @@ ci:
 # The PostgreSQL server `bench` uses unless PRESSROOM_BENCH_POSTGRES_URL says otherwise.
 bench_pg_url := env_var_or_default("PRESSROOM_BENCH_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/test")
 
-# Run every benchmark scenario at the §11 sizes on a release build (docs/benchmarks.md); one JSON line per scenario in target/bench-results.jsonl
+# Run every benchmark scenario at the §11 sizes on a release build (docs/benchmarks.md): tables on the terminal, one JSON line per scenario in target/bench-results.jsonl
 bench backend="postgres":
     cargo build --release -p pressroom -p pressroom-bench
     rm -f target/bench-results.jsonl
     for scenario in read publish-burst lateness audit-verify idle-rss; do \
-        PRESSROOM_BENCH_POSTGRES_URL='{{bench_pg_url}}' ./target/release/pressroom-bench --json --backend {{backend}} $scenario | tee -a target/bench-results.jsonl; \
+        PRESSROOM_BENCH_POSTGRES_URL='{{bench_pg_url}}' ./target/release/pressroom-bench --json --backend {{backend}} $scenario >> target/bench-results.jsonl || exit 1; \
     done
 
 # Run every benchmark scenario at tiny sizes, as CI does (SQLite; PostgreSQL too when PRESSROOM_TEST_POSTGRES_URL is set)

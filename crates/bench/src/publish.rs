@@ -64,6 +64,10 @@ pub struct ScheduleArgs {
     /// Give up when not everything is published this many seconds after the last instant.
     #[arg(long, default_value_t = 120)]
     pub timeout_seconds: u64,
+    /// SQL to run on the database after seeding, before the scheduler starts (repeatable): for
+    /// measuring a change before making it, e.g. an index under consideration.
+    #[arg(long, value_name = "SQL")]
+    pub setup_sql: Vec<String>,
 }
 
 /// What one schedule run observed.
@@ -76,6 +80,8 @@ struct ScheduleOutcome {
     until_all_published: f64,
     /// Seconds the seeding took.
     seed_seconds: f64,
+    /// CPU seconds the scheduler process used from its start until everything was published.
+    scheduler_cpu: f64,
 }
 
 /// Seeds `offsets.len()` fully approved embargoed releases, starts the scheduler, moves the
@@ -104,7 +110,16 @@ async fn run_schedule(
             until: PARKED_EMBARGO_MICROS + offsets[i],
         })
         .await?;
+        seed::analyze(&store).await?;
         let seed_seconds = seeding.elapsed().as_secs_f64();
+        for sql in &args.setup_sql {
+            use sea_orm::ConnectionTrait;
+            store
+                .connection()
+                .execute_unprepared(sql)
+                .await
+                .with_context(|| format!("--setup-sql {sql}"))?;
+        }
 
         let batch;
         let mut scheduler_args = Vec::new();
@@ -149,6 +164,7 @@ async fn run_schedule(
                 tokio::time::sleep(poll).await;
             }
         }
+        let scheduler_cpu = scheduler.cpu_seconds()?;
         scheduler.stop().await?;
 
         let recorded_ms = check_records(&store, n).await?;
@@ -168,6 +184,7 @@ async fn run_schedule(
             recorded_ms,
             until_all_published: (all_seen - first_instant) as f64 / 1e6,
             seed_seconds,
+            scheduler_cpu,
         })
     }
     .await;
@@ -242,6 +259,17 @@ fn add_lateness(report: &mut Report, outcome: &ScheduleOutcome, prefix: &str) {
     for (key, label, value) in keys {
         report.metric(key, label, value);
     }
+    if let Some((index, ms)) = observed
+        .iter()
+        .copied()
+        .enumerate()
+        .max_by(|a, b| a.1.total_cmp(&b.1))
+    {
+        report.note(format!(
+            "the latest was release #{index} of {} (in instant order), seen {ms:.1} ms after its instant",
+            observed.len()
+        ));
+    }
     report
         .metric(
             "recorded_p50_ms",
@@ -258,6 +286,11 @@ fn add_lateness(report: &mut Report, outcome: &ScheduleOutcome, prefix: &str) {
             "early",
             "published before the instant",
             observed.iter().filter(|&&ms| ms < 0.0).count() as f64,
+        )
+        .metric(
+            "scheduler_cpu_seconds",
+            "scheduler process CPU seconds",
+            outcome.scheduler_cpu,
         )
         .metric("seed_seconds", "seeding seconds", outcome.seed_seconds);
 }

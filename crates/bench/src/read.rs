@@ -97,6 +97,7 @@ pub(crate) async fn prepare(env: &Env, releases: usize) -> anyhow::Result<ReadDb
         crate::setup::run_cli(env, &db.url, &["migrate"]).await?;
         let existing = Store::connect(&db.url).await?;
         if is_seeded(&existing, releases).await? {
+            seed::analyze(&existing).await?;
             store = Some(existing);
         } else {
             eprintln!("the read database holds other data; seeding it afresh");
@@ -121,6 +122,7 @@ pub(crate) async fn prepare(env: &Env, releases: usize) -> anyhow::Result<ReadDb
                 at: newest - i as i64 * 60_000_000,
             })
             .await?;
+            seed::analyze(&store).await?;
             let seconds = started.elapsed().as_secs_f64();
             eprintln!("seeded in {seconds:.1} s");
             seed_seconds = Some(seconds);

@@ -357,6 +357,18 @@ impl Rows {
     }
 }
 
+/// Gives PostgreSQL's planner statistics of the freshly loaded tables, as autovacuum would
+/// within a minute or so of a bulk load (without them, PostgreSQL 15 plans the page of a
+/// department at 100,000 releases as a bitmap scan of the whole department plus a sort, 53 ms,
+/// instead of a backward index scan that stops after 21 rows). SQLite is left as Pressroom
+/// leaves it, without `ANALYZE` statistics.
+pub async fn analyze(store: &Store) -> anyhow::Result<()> {
+    if store.backend() == DbBackend::Postgres {
+        store.connection().execute_unprepared("ANALYZE").await?;
+    }
+    Ok(())
+}
+
 /// How many releases are in `state`.
 pub async fn count_in_state(store: &Store, state: State) -> anyhow::Result<u64> {
     Ok(releases::Entity::find()

@@ -421,6 +421,11 @@ impl Process {
         memory_of(self.pid)
     }
 
+    /// The CPU time (user + system) it used so far, in seconds.
+    pub fn cpu_seconds(&self) -> anyhow::Result<f64> {
+        cpu_seconds_of(&self.pid.to_string())
+    }
+
     /// Stops it with SIGTERM (graceful: a scheduler batch in flight completes), killing it if it
     /// does not exit in time.
     pub async fn stop(mut self) -> anyhow::Result<()> {
@@ -470,6 +475,27 @@ fn push_line(log: &Mutex<String>, line: &str) {
         log.push_str(line);
         log.push('\n');
     }
+}
+
+/// The CPU time (user + system) of process `pid` (`self` for this one), from
+/// `/proc/<pid>/stat`, in seconds (Linux only; the clock tick is taken to be 100 Hz).
+pub fn cpu_seconds_of(pid: &str) -> anyhow::Result<f64> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat"))
+        .with_context(|| format!("cannot read /proc/{pid}/stat (Linux only)"))?;
+    // The fields after the command name, which is in parentheses and may contain spaces:
+    // utime and stime are the 14th and 15th fields of the line, the 12th and 13th after it.
+    let rest = stat
+        .rsplit_once(')')
+        .map(|(_, rest)| rest)
+        .context("malformed /proc/<pid>/stat")?;
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    let ticks = |i: usize| -> anyhow::Result<f64> {
+        Ok(fields
+            .get(i)
+            .context("malformed /proc/<pid>/stat")?
+            .parse::<f64>()?)
+    };
+    Ok((ticks(11)? + ticks(12)?) / 100.0)
 }
 
 /// Resident memory of a process, from `/proc/<pid>/status`.
@@ -523,6 +549,22 @@ mod tests {
             sqlite_path("sqlite:///tmp/a b/x.db?mode=rwc"),
             PathBuf::from("/tmp/a b/x.db")
         );
+    }
+
+    #[test]
+    fn the_cpu_time_of_this_process_grows_while_it_computes() {
+        let before = cpu_seconds_of("self").expect("this process's CPU time");
+        // Spin for 200 ms of wall time: even on a busy machine some of it is CPU time.
+        let started = std::time::Instant::now();
+        let mut x = 0u64;
+        while started.elapsed() < std::time::Duration::from_millis(200) {
+            for i in 0..10_000u64 {
+                x = x.wrapping_mul(31).wrapping_add(i);
+            }
+        }
+        std::hint::black_box(x);
+        let after = cpu_seconds_of("self").expect("this process's CPU time again");
+        assert!(after > before, "{before} s before, {after} s after");
     }
 
     #[test]

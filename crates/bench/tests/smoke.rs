@@ -189,3 +189,18 @@ fn audit_verify_reports_entries_and_time() {
         &["entries", "seconds"],
     );
 }
+
+#[test]
+fn engine_reports_each_layer() {
+    smoke(
+        "engine",
+        &["--releases", "60", "--iterations", "5"],
+        &[
+            "storage_us",
+            "bare_schema_us",
+            "schema_us",
+            "http_us",
+            "http_cpu_us",
+        ],
+    );
+}
