@@ -3,54 +3,46 @@
 mod audit;
 mod demo;
 mod serve;
+mod settings;
 mod token;
 
+use std::collections::HashMap;
 use std::io::{IsTerminal, Write};
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::Context;
-use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap::{Args, Parser, Subcommand};
 use pressroom_domain::visibility::Role;
 use pressroom_storage::Store;
 use tracing_subscriber::EnvFilter;
 
-/// Where the data lives when nothing else is said: a SQLite file in the working directory,
-/// created on first use.
-const DEFAULT_DATABASE_URL: &str = "sqlite://pressroom.db?mode=rwc";
-
-/// The address `serve` and `demo` listen on when nothing else is said.
-const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
+use crate::settings::{LogFormat, Overrides, Settings};
 
 /// Pressroom: the publishing-workflow and approval engine for government press releases.
+///
+/// Every setting comes from, in rising precedence: its default, the configuration file
+/// (`--config`), its `PRESSROOM_*` environment variable, its flag. `pressroom config` prints the
+/// settings in effect; docs/operations.md lists them all.
 #[derive(Debug, Parser)]
 #[command(name = "pressroom", version, about, long_about = None)]
 struct Cli {
-    /// Database: `sqlite://path/to/file.db?mode=rwc` or `postgres://user@host/db`.
-    // The value is hidden in `--help` because a PostgreSQL URL may carry a password.
-    #[arg(
-        long,
-        global = true,
-        env = "PRESSROOM_DATABASE_URL",
-        default_value = DEFAULT_DATABASE_URL,
-        hide_env_values = true
-    )]
-    database_url: String,
+    /// A TOML configuration file (env PRESSROOM_CONFIG); see docs/pressroom.example.toml.
+    #[arg(long, global = true, value_name = "FILE")]
+    config: Option<PathBuf>,
 
-    /// Format of the log lines written to stderr (their level comes from RUST_LOG, default `info`).
-    #[arg(long, global = true, env = "PRESSROOM_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
-    log_format: LogFormat,
+    /// Database: `sqlite://path/to/file.db?mode=rwc` or `postgres://user@host/db`
+    /// [key database_url, env PRESSROOM_DATABASE_URL; default sqlite://pressroom.db?mode=rwc].
+    #[arg(long, global = true)]
+    database_url: Option<String>,
+
+    /// Format of the log lines written to stderr (their level comes from RUST_LOG, default `info`)
+    /// [key log_format, env PRESSROOM_LOG_FORMAT; default text].
+    #[arg(long, global = true, value_enum)]
+    log_format: Option<LogFormat>,
 
     #[command(subcommand)]
     command: Command,
-}
-
-/// How log lines look.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-enum LogFormat {
-    /// Human-readable lines.
-    Text,
-    /// One JSON object per line, for log collectors.
-    Json,
 }
 
 #[derive(Debug, Subcommand)]
@@ -69,6 +61,8 @@ enum Command {
     Audit(AuditCommand),
     /// Print the full GraphQL schema (SDL) to stdout; needs no database.
     Schema,
+    /// Print the settings in effect, as a TOML configuration file (passwords hidden).
+    Config,
     /// Write a consistent copy of a SQLite database while it is in use (PostgreSQL: use pg_dump).
     Backup(BackupArgs),
     /// Load the example press release and demo users, print their tokens, then serve.
@@ -78,9 +72,10 @@ enum Command {
 /// Where to listen.
 #[derive(Debug, Args)]
 struct ListenArgs {
-    /// Address to listen on, `host:port`; port 0 picks a free port (the real one is printed).
-    #[arg(long, env = "PRESSROOM_LISTEN", default_value = DEFAULT_LISTEN)]
-    listen: String,
+    /// Address to listen on, `host:port`; port 0 picks a free port (the real one is printed)
+    /// [key listen, env PRESSROOM_LISTEN; default 127.0.0.1:8080].
+    #[arg(long)]
+    listen: Option<String>,
 }
 
 /// Options of `serve`.
@@ -88,30 +83,35 @@ struct ListenArgs {
 struct ServeArgs {
     #[command(flatten)]
     listen: ListenArgs,
-    /// Do not run the embedded scheduler (run `pressroom scheduler` elsewhere instead).
+    /// Do not run the embedded scheduler (run `pressroom scheduler` elsewhere instead)
+    /// [key embedded_scheduler = false, env PRESSROOM_EMBEDDED_SCHEDULER=false].
     #[arg(long)]
     no_scheduler: bool,
-    /// Do not deliver webhooks from this process (another `serve` delivers them).
+    /// Do not deliver webhooks from this process (another `serve` delivers them)
+    /// [key deliver_webhooks = false, env PRESSROOM_DELIVER_WEBHOOKS=false].
     #[arg(long)]
     no_webhooks: bool,
-    /// Refuse to deliver webhooks to loopback, private and link-local addresses.
-    #[arg(long, env = "PRESSROOM_WEBHOOK_REFUSE_PRIVATE_ADDRESSES")]
+    /// Refuse to deliver webhooks to loopback, private and link-local addresses
+    /// [key webhook_refuse_private_addresses, env PRESSROOM_WEBHOOK_REFUSE_PRIVATE_ADDRESSES].
+    #[arg(long)]
     webhook_refuse_private_addresses: bool,
     /// An origin allowed to call the API from a browser (CORS), e.g. https://www.regeringen.se;
-    /// repeat it or separate with commas; `*` allows any origin. None: no CORS headers.
-    #[arg(
-        long = "cors-origin",
-        env = "PRESSROOM_CORS_ORIGINS",
-        value_delimiter = ','
-    )]
-    cors_origins: Vec<String>,
-    /// Seconds a request may take before it is answered 503.
-    #[arg(long, env = "PRESSROOM_REQUEST_TIMEOUT_SECS", default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..=3_600))]
-    request_timeout_secs: u64,
-    /// GraphQL requests each token may make per minute (429 with Retry-After beyond it); none:
-    /// no limit.
-    #[arg(long, env = "PRESSROOM_RATE_LIMIT_PER_MINUTE")]
-    rate_limit_per_minute: Option<std::num::NonZeroU32>,
+    /// repeat it or separate with commas; `*` allows any origin
+    /// [key cors_origins, env PRESSROOM_CORS_ORIGINS; default none: no CORS headers].
+    #[arg(long = "cors-origin", value_delimiter = ',')]
+    cors_origins: Option<Vec<String>>,
+    /// Seconds a request may take before it is answered 503
+    /// [key request_timeout_secs, env PRESSROOM_REQUEST_TIMEOUT_SECS; default 30; 1 to 3600].
+    #[arg(long)]
+    request_timeout_secs: Option<u64>,
+    /// GraphQL requests each token may make per minute (429 with Retry-After beyond it)
+    /// [key rate_limit_per_minute, env PRESSROOM_RATE_LIMIT_PER_MINUTE; default none: no limit].
+    #[arg(long, value_parser = clap::value_parser!(u32).range(1..))]
+    rate_limit_per_minute: Option<u32>,
+    /// Seconds requests in flight get to finish after SIGTERM or Ctrl-C
+    /// [key shutdown_grace_secs, env PRESSROOM_SHUTDOWN_GRACE_SECS; default 10; 0 to 3600].
+    #[arg(long)]
+    shutdown_grace_secs: Option<u64>,
     #[command(flatten)]
     scheduler: SchedulerArgs,
 }
@@ -119,23 +119,16 @@ struct ServeArgs {
 /// How the scheduler runs.
 #[derive(Debug, Args)]
 struct SchedulerArgs {
-    /// Most releases published in one transaction.
-    #[arg(long, env = "PRESSROOM_SCHEDULER_BATCH_SIZE", default_value_t = 500, value_parser = clap::value_parser!(u64).range(1..=10_000))]
-    scheduler_batch_size: u64,
+    /// Most releases published in one transaction
+    /// [key scheduler_batch_size, env PRESSROOM_SCHEDULER_BATCH_SIZE; default 500; 1 to 10000].
+    #[arg(long)]
+    scheduler_batch_size: Option<u64>,
     /// Longest sleep between two looks at the schedule, in milliseconds: on SQLite the bound on
     /// noticing a schedule made by another process, on PostgreSQL the safety net for a lost
-    /// notification.
-    #[arg(long, env = "PRESSROOM_SCHEDULER_RECHECK_MS", default_value_t = 1_000, value_parser = clap::value_parser!(u64).range(10..=3_600_000))]
-    scheduler_recheck_ms: u64,
-}
-
-impl SchedulerArgs {
-    fn config(&self) -> pressroom_scheduler::SchedulerConfig {
-        pressroom_scheduler::SchedulerConfig {
-            batch_size: self.scheduler_batch_size,
-            recheck: std::time::Duration::from_millis(self.scheduler_recheck_ms),
-        }
-    }
+    /// notification
+    /// [key scheduler_recheck_ms, env PRESSROOM_SCHEDULER_RECHECK_MS; default 1000; 10 to 3600000].
+    #[arg(long)]
+    scheduler_recheck_ms: Option<u64>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -211,10 +204,55 @@ fn parse_role(name: &str) -> Result<Role, String> {
     })
 }
 
+impl Cli {
+    /// What the flags of this command line say, as the top layer of the settings.
+    fn overrides(&self) -> Overrides {
+        let mut overrides = Overrides {
+            database_url: self.database_url.clone(),
+            log_format: self.log_format,
+            ..Overrides::default()
+        };
+        let scheduler = match &self.command {
+            Command::Serve(args) => {
+                overrides.listen = args.listen.listen.clone();
+                overrides.embedded_scheduler = args.no_scheduler.then_some(false);
+                overrides.deliver_webhooks = args.no_webhooks.then_some(false);
+                overrides.webhook_refuse_private_addresses =
+                    args.webhook_refuse_private_addresses.then_some(true);
+                overrides.cors_origins = args.cors_origins.clone();
+                overrides.request_timeout_secs = args.request_timeout_secs;
+                overrides.rate_limit_per_minute = args.rate_limit_per_minute;
+                overrides.shutdown_grace_secs = args.shutdown_grace_secs;
+                Some(&args.scheduler)
+            }
+            Command::Scheduler(args) => Some(args),
+            Command::Demo(args) => {
+                overrides.listen = args.listen.listen.clone();
+                None
+            }
+            _ => None,
+        };
+        if let Some(scheduler) = scheduler {
+            overrides.scheduler_batch_size = scheduler.scheduler_batch_size;
+            overrides.scheduler_recheck_ms = scheduler.scheduler_recheck_ms;
+        }
+        overrides
+    }
+}
+
 fn main() -> ExitCode {
     // Clap exits by itself with code 2 on a usage error and 0 on `--help`.
     let cli = Cli::parse();
-    init_tracing(cli.log_format);
+    let env: HashMap<String, String> = std::env::vars().collect();
+    let file = settings::file_from(cli.config.clone(), &env);
+    let settings = match Settings::load(file.as_deref(), &env, &cli.overrides()) {
+        Ok(settings) => settings,
+        Err(error) => {
+            eprintln!("error: {error:#}");
+            return ExitCode::from(2);
+        }
+    };
+    init_tracing(settings.log_format);
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -225,7 +263,7 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    match runtime.block_on(run(cli)) {
+    match runtime.block_on(run(cli.command, settings)) {
         Ok(code) => code,
         Err(error) => {
             eprintln!("error: {error:#}");
@@ -236,9 +274,9 @@ fn main() -> ExitCode {
 
 /// Runs one subcommand. Commands that find a problem they report themselves (a broken audit
 /// chain) return a failing exit code; every other failure is an error printed by `main`.
-async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
-    let url = cli.database_url.as_str();
-    match cli.command {
+async fn run(command: Command, settings: Settings) -> anyhow::Result<ExitCode> {
+    let url = settings.database_url.as_str();
+    match command {
         Command::Schema => {
             let sdl = pressroom_api::schema_sdl();
             write_stdout(&sdl)?;
@@ -246,31 +284,37 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 write_stdout("\n")?;
             }
         }
+        Command::Config => {
+            write_stdout(&settings.to_toml()?)?;
+        }
         Command::Migrate => {
             open_store(url).await?;
             write_stdout("migrations applied\n")?;
         }
-        Command::Serve(args) => {
+        Command::Serve(_) => {
             let store = open_store(url).await?;
-            let scheduler = (!args.no_scheduler).then(|| args.scheduler.config());
-            let webhooks = (!args.no_webhooks).then(|| pressroom_webhooks::WebhookConfig {
-                refuse_private_addresses: args.webhook_refuse_private_addresses,
-                ..pressroom_webhooks::WebhookConfig::default()
-            });
-            serve::bind(&args.listen.listen)
+            let scheduler = settings.embedded_scheduler.then(|| settings.scheduler());
+            let webhooks = settings
+                .deliver_webhooks
+                .then(|| pressroom_webhooks::WebhookConfig {
+                    refuse_private_addresses: settings.webhook_refuse_private_addresses,
+                    ..pressroom_webhooks::WebhookConfig::default()
+                });
+            serve::bind(&settings.listen)
                 .await?
                 .with_webhooks(webhooks)
+                .with_shutdown_grace(settings.shutdown_grace())
                 .with_http(pressroom_api::http::HttpConfig {
-                    cors_origins: args.cors_origins,
-                    request_timeout: std::time::Duration::from_secs(args.request_timeout_secs),
-                    rate_limit_per_minute: args.rate_limit_per_minute,
+                    cors_origins: settings.cors_origins.clone(),
+                    request_timeout: settings.request_timeout(),
+                    rate_limit_per_minute: settings.rate_limit_per_minute,
                 })
                 .serve(store, scheduler)
                 .await?;
         }
-        Command::Scheduler(args) => {
+        Command::Scheduler(_) => {
             let store = open_store(url).await?;
-            serve::run_scheduler(store, args.config()).await?;
+            serve::run_scheduler(store, settings.scheduler()).await?;
         }
         Command::Token(TokenCommand::Create(args)) => {
             let store = open_store(url).await?;
@@ -290,7 +334,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Command::Demo(args) => {
             let store = open_store(url).await?;
-            demo::run(&store, &args.listen.listen, args.load_only).await?;
+            demo::run(&store, &settings.listen, args.load_only).await?;
         }
     }
     Ok(ExitCode::SUCCESS)
@@ -361,6 +405,6 @@ mod tests {
             "sqlite://x.db?mode=rwc",
         ])
         .expect("a global option after the subcommand parses");
-        assert_eq!(cli.database_url, "sqlite://x.db?mode=rwc");
+        assert_eq!(cli.database_url.as_deref(), Some("sqlite://x.db?mode=rwc"));
     }
 }

@@ -15,9 +15,6 @@ use tokio::sync::watch;
 
 use crate::write_stdout;
 
-/// How long requests in flight may take to finish after a shutdown signal.
-const GRACEFUL_SHUTDOWN: Duration = Duration::from_secs(10);
-
 /// A listening socket that does not serve yet.
 pub(crate) struct BoundServer {
     acceptor: TcpAcceptor,
@@ -26,6 +23,8 @@ pub(crate) struct BoundServer {
     webhooks: Option<WebhookConfig>,
     /// CORS and request timeout.
     http: pressroom_api::http::HttpConfig,
+    /// How long requests in flight may take to finish after a shutdown signal.
+    shutdown_grace: Duration,
 }
 
 /// Binds `listen` (`host:port`; port 0 picks a free port).
@@ -44,6 +43,7 @@ pub(crate) async fn bind(listen: &str) -> anyhow::Result<BoundServer> {
         url: format!("http://{address}"),
         webhooks: Some(WebhookConfig::default()),
         http: pressroom_api::http::HttpConfig::default(),
+        shutdown_grace: Duration::from_secs(10),
     })
 }
 
@@ -56,6 +56,12 @@ impl BoundServer {
     /// Replaces the HTTP settings (CORS, request timeout).
     pub(crate) fn with_http(mut self, http: pressroom_api::http::HttpConfig) -> Self {
         self.http = http;
+        self
+    }
+
+    /// Replaces how long requests in flight may take to finish after a shutdown signal.
+    pub(crate) fn with_shutdown_grace(mut self, grace: Duration) -> Self {
+        self.shutdown_grace = grace;
         self
     }
 
@@ -98,7 +104,7 @@ impl BoundServer {
                 async move {
                     let _ = server_stop.wait_for(|stop| *stop).await;
                 },
-                Some(GRACEFUL_SHUTDOWN),
+                Some(self.shutdown_grace),
             )
             .await
             .context("the HTTP server stopped with an error")?;

@@ -61,12 +61,12 @@ impl Database {
 /// The binary under test, with an environment that cannot point it elsewhere.
 fn pressroom() -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_pressroom"));
-    command
-        .env_remove("PRESSROOM_DATABASE_URL")
-        .env_remove("PRESSROOM_LISTEN")
-        .env_remove("PRESSROOM_LOG_FORMAT")
-        .env("RUST_LOG", "warn")
-        .stdin(Stdio::null());
+    for (name, _) in std::env::vars() {
+        if name.starts_with("PRESSROOM_") {
+            command.env_remove(name);
+        }
+    }
+    command.env("RUST_LOG", "warn").stdin(Stdio::null());
     command
 }
 
@@ -550,4 +550,61 @@ fn a_token_can_expire_and_an_expiry_in_the_past_is_refused() {
         "2999-01-01T00:00:00+01:00",
     ]);
     assert!(run.success(), "{run}");
+}
+
+#[test]
+fn settings_come_from_the_file_then_the_environment_then_the_flags() {
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let file = dir.path().join("pressroom.toml");
+    std::fs::write(
+        &file,
+        "listen = \"127.0.0.1:9001\"\nrequest_timeout_secs = 5\nscheduler_batch_size = 100\n",
+    )
+    .expect("write the configuration file");
+    let run = Run::from(
+        pressroom()
+            .args(["--config", file.to_str().expect("a UTF-8 path"), "config"])
+            .env("PRESSROOM_REQUEST_TIMEOUT_SECS", "7")
+            .env(
+                "PRESSROOM_DATABASE_URL",
+                "postgres://press:secret@db.example/pr",
+            )
+            .args(["--log-format", "json"])
+            .output()
+            .expect("run pressroom config"),
+    );
+    assert!(run.success(), "{run}");
+    for line in [
+        "listen = \"127.0.0.1:9001\"",
+        "request_timeout_secs = 7",
+        "scheduler_batch_size = 100",
+        "log_format = \"json\"",
+        "database_url = \"postgres://press:***@db.example/pr\"",
+    ] {
+        assert!(run.stdout.lines().any(|l| l == line), "no `{line}`\n{run}");
+    }
+    assert!(!run.stdout.contains("secret"), "{run}");
+
+    // A misspelt key or a value out of bounds stops every command before it touches anything.
+    std::fs::write(&file, "request_timeout = 5\n").expect("rewrite the file");
+    let run = Run::from(
+        pressroom()
+            .args(["--config", file.to_str().expect("a UTF-8 path"), "migrate"])
+            .output()
+            .expect("run pressroom migrate"),
+    );
+    assert_eq!(run.code, Some(2), "{run}");
+    assert!(
+        run.stderr.contains("unknown field `request_timeout`"),
+        "{run}"
+    );
+    let run = Run::from(
+        pressroom()
+            .args(["config"])
+            .env("PRESSROOM_SCHEDULER_BATCH_SIZE", "0")
+            .output()
+            .expect("run pressroom config"),
+    );
+    assert_eq!(run.code, Some(2), "{run}");
+    assert!(run.stderr.contains("scheduler_batch_size is 0"), "{run}");
 }

@@ -1,0 +1,418 @@
+//! Settings, from four layers, each overriding the one before: built-in defaults, a TOML file
+//! (`--config FILE` or `PRESSROOM_CONFIG`), environment variables (`PRESSROOM_` + the key in
+//! capitals, e.g. `PRESSROOM_REQUEST_TIMEOUT_SECS`), and command-line flags. The layering is
+//! the `config` crate's; this module only names the keys, their defaults and their bounds.
+//!
+//! Keys are flat so that a key, its environment variable and its flag are the same word:
+//! `request_timeout_secs`, `PRESSROOM_REQUEST_TIMEOUT_SECS`, `--request-timeout-secs`.
+//! `docs/operations.md` has the table; `pressroom config` prints the settings in effect.
+
+use std::collections::HashMap;
+use std::num::NonZeroU32;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use anyhow::{Context, bail};
+use config::{Config, Environment, File, FileFormat};
+use serde::{Deserialize, Serialize};
+
+/// Where the data lives when nothing else is said: a SQLite file in the working directory,
+/// created on first use.
+pub const DEFAULT_DATABASE_URL: &str = "sqlite://pressroom.db?mode=rwc";
+
+/// The address `serve` and `demo` listen on when nothing else is said.
+pub const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
+
+/// The prefix of every environment variable that sets a key.
+pub const ENV_PREFIX: &str = "PRESSROOM";
+
+/// How log lines look.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    /// Human-readable lines.
+    Text,
+    /// One JSON object per line, for log collectors.
+    Json,
+}
+
+/// Every setting of every command, with its default.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Settings {
+    /// `sqlite://path/to/file.db?mode=rwc` or `postgres://user@host/db`.
+    pub database_url: String,
+    /// Format of the log lines on stderr (their level comes from `RUST_LOG`, default `info`).
+    pub log_format: LogFormat,
+    /// `host:port` that `serve` and `demo` listen on; port 0 picks a free port.
+    pub listen: String,
+    /// Whether `serve` runs the scheduler in its own process.
+    pub embedded_scheduler: bool,
+    /// Whether `serve` delivers webhooks from its own process.
+    pub deliver_webhooks: bool,
+    /// Refuse to deliver webhooks to loopback, private and link-local addresses.
+    pub webhook_refuse_private_addresses: bool,
+    /// Origins allowed to call the API from a browser (CORS); `*` allows any; empty: no CORS.
+    pub cors_origins: Vec<String>,
+    /// Seconds a request may take before it is answered 503.
+    pub request_timeout_secs: u64,
+    /// GraphQL requests each token may make per minute; absent: no limit.
+    pub rate_limit_per_minute: Option<NonZeroU32>,
+    /// Seconds that requests in flight get to finish after a shutdown signal.
+    pub shutdown_grace_secs: u64,
+    /// Most releases the scheduler publishes in one transaction.
+    pub scheduler_batch_size: u64,
+    /// Longest sleep of the scheduler between two looks at the schedule, in milliseconds.
+    pub scheduler_recheck_ms: u64,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Self {
+            database_url: DEFAULT_DATABASE_URL.to_owned(),
+            log_format: LogFormat::Text,
+            listen: DEFAULT_LISTEN.to_owned(),
+            embedded_scheduler: true,
+            deliver_webhooks: true,
+            webhook_refuse_private_addresses: false,
+            cors_origins: Vec::new(),
+            request_timeout_secs: 30,
+            rate_limit_per_minute: None,
+            shutdown_grace_secs: 10,
+            scheduler_batch_size: 500,
+            scheduler_recheck_ms: 1_000,
+        }
+    }
+}
+
+/// Every key, in the order of [`Settings`]; an environment variable is read only for these.
+pub const KEYS: [&str; 12] = [
+    "database_url",
+    "log_format",
+    "listen",
+    "embedded_scheduler",
+    "deliver_webhooks",
+    "webhook_refuse_private_addresses",
+    "cors_origins",
+    "request_timeout_secs",
+    "rate_limit_per_minute",
+    "shutdown_grace_secs",
+    "scheduler_batch_size",
+    "scheduler_recheck_ms",
+];
+
+/// What the command line says; each `Some` overrides every other layer.
+#[derive(Debug, Default, Clone)]
+pub struct Overrides {
+    pub database_url: Option<String>,
+    pub log_format: Option<LogFormat>,
+    pub listen: Option<String>,
+    pub embedded_scheduler: Option<bool>,
+    pub deliver_webhooks: Option<bool>,
+    pub webhook_refuse_private_addresses: Option<bool>,
+    pub cors_origins: Option<Vec<String>>,
+    pub request_timeout_secs: Option<u64>,
+    pub rate_limit_per_minute: Option<u32>,
+    pub shutdown_grace_secs: Option<u64>,
+    pub scheduler_batch_size: Option<u64>,
+    pub scheduler_recheck_ms: Option<u64>,
+}
+
+impl Settings {
+    /// Reads the layers: defaults, `file` (which must exist when named), the `PRESSROOM_*`
+    /// variables of `env`, then `overrides`; and checks the bounds of every value.
+    pub fn load(
+        file: Option<&Path>,
+        env: &HashMap<String, String>,
+        overrides: &Overrides,
+    ) -> anyhow::Result<Self> {
+        let mut builder = Config::builder()
+            .add_source(Config::try_from(&Settings::default()).context("the built-in defaults")?);
+        if let Some(path) = file {
+            if !path.is_file() {
+                bail!("the configuration file {} does not exist", path.display());
+            }
+            builder = builder.add_source(File::from(path).format(FileFormat::Toml));
+        }
+        let variables: config::Map<String, String> = KEYS
+            .iter()
+            .filter_map(|key| {
+                let name = env_name(key);
+                env.get(&name).map(|value| (name, value.clone()))
+            })
+            .collect();
+        builder = builder.add_source(
+            Environment::with_prefix(ENV_PREFIX)
+                .try_parsing(true)
+                .list_separator(",")
+                .with_list_parse_key("cors_origins")
+                .source(Some(variables)),
+        );
+        let o = overrides;
+        builder = builder
+            .set_override_option("database_url", o.database_url.clone())?
+            .set_override_option("log_format", o.log_format.map(LogFormat::key))?
+            .set_override_option("listen", o.listen.clone())?
+            .set_override_option("embedded_scheduler", o.embedded_scheduler)?
+            .set_override_option("deliver_webhooks", o.deliver_webhooks)?
+            .set_override_option(
+                "webhook_refuse_private_addresses",
+                o.webhook_refuse_private_addresses,
+            )?
+            .set_override_option("cors_origins", o.cors_origins.clone())?
+            .set_override_option("request_timeout_secs", o.request_timeout_secs)?
+            .set_override_option("rate_limit_per_minute", o.rate_limit_per_minute)?
+            .set_override_option("shutdown_grace_secs", o.shutdown_grace_secs)?
+            .set_override_option("scheduler_batch_size", o.scheduler_batch_size)?
+            .set_override_option("scheduler_recheck_ms", o.scheduler_recheck_ms)?;
+        let mut settings: Settings = builder
+            .build()
+            .and_then(Config::try_deserialize)
+            .map_err(|e| anyhow::anyhow!("invalid configuration: {e}"))?;
+        settings.cors_origins = settings
+            .cors_origins
+            .into_iter()
+            .map(|origin| origin.trim().to_owned())
+            .filter(|origin| !origin.is_empty())
+            .collect();
+        settings.check()?;
+        Ok(settings)
+    }
+
+    /// The bounds no layer may cross.
+    fn check(&self) -> anyhow::Result<()> {
+        within("request_timeout_secs", self.request_timeout_secs, 1, 3_600)?;
+        within("shutdown_grace_secs", self.shutdown_grace_secs, 0, 3_600)?;
+        within("scheduler_batch_size", self.scheduler_batch_size, 1, 10_000)?;
+        within(
+            "scheduler_recheck_ms",
+            self.scheduler_recheck_ms,
+            10,
+            3_600_000,
+        )?;
+        if self.database_url.trim().is_empty() {
+            bail!("invalid configuration: database_url is empty");
+        }
+        if self.listen.trim().is_empty() {
+            bail!("invalid configuration: listen is empty");
+        }
+        Ok(())
+    }
+
+    /// The settings as TOML, with any password in `database_url` replaced by `***`: what
+    /// `pressroom config` prints, and a valid configuration file.
+    pub fn to_toml(&self) -> anyhow::Result<String> {
+        let mut shown = self.clone();
+        shown.database_url = without_password(&self.database_url);
+        toml::to_string(&shown).context("cannot write the settings as TOML")
+    }
+
+    /// The request timeout.
+    pub fn request_timeout(&self) -> Duration {
+        Duration::from_secs(self.request_timeout_secs)
+    }
+
+    /// How long requests in flight may take to finish after a shutdown signal.
+    pub fn shutdown_grace(&self) -> Duration {
+        Duration::from_secs(self.shutdown_grace_secs)
+    }
+
+    /// The scheduler's settings.
+    pub fn scheduler(&self) -> pressroom_scheduler::SchedulerConfig {
+        pressroom_scheduler::SchedulerConfig {
+            batch_size: self.scheduler_batch_size,
+            recheck: Duration::from_millis(self.scheduler_recheck_ms),
+        }
+    }
+}
+
+impl LogFormat {
+    /// The word for this format in a configuration file.
+    fn key(self) -> &'static str {
+        match self {
+            LogFormat::Text => "text",
+            LogFormat::Json => "json",
+        }
+    }
+}
+
+/// The environment variable of `key`.
+pub fn env_name(key: &str) -> String {
+    format!("{ENV_PREFIX}_{}", key.to_ascii_uppercase())
+}
+
+/// The configuration file named by `flag`, else by `PRESSROOM_CONFIG` in `env`.
+pub fn file_from(flag: Option<PathBuf>, env: &HashMap<String, String>) -> Option<PathBuf> {
+    flag.or_else(|| {
+        env.get("PRESSROOM_CONFIG")
+            .filter(|path| !path.trim().is_empty())
+            .map(PathBuf::from)
+    })
+}
+
+fn within(key: &str, value: u64, low: u64, high: u64) -> anyhow::Result<()> {
+    if !(low..=high).contains(&value) {
+        bail!("invalid configuration: {key} is {value}; it must be from {low} to {high}");
+    }
+    Ok(())
+}
+
+/// `url` with its password, if it has one, replaced by `***` (a URL that does not parse is
+/// shown as it is: it cannot have a recognisable password).
+fn without_password(url: &str) -> String {
+    match url::Url::parse(url) {
+        Ok(mut parsed) if parsed.password().is_some() => {
+            // Only URLs that cannot carry a password refuse one, and this one has one.
+            let _ = parsed.set_password(Some("***"));
+            parsed.to_string()
+        }
+        _ => url.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn env(pairs: &[(&str, &str)]) -> HashMap<String, String> {
+        pairs
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect()
+    }
+
+    fn file(text: &str) -> tempfile::NamedTempFile {
+        let mut file = tempfile::Builder::new()
+            .suffix(".toml")
+            .tempfile()
+            .expect("a temporary file");
+        std::io::Write::write_all(&mut file, text.as_bytes()).expect("write the file");
+        file
+    }
+
+    #[test]
+    fn without_any_layer_the_defaults_hold() {
+        let settings = Settings::load(None, &env(&[]), &Overrides::default()).expect("defaults");
+        assert_eq!(settings, Settings::default());
+    }
+
+    #[test]
+    fn each_layer_overrides_the_one_before() {
+        let toml = file(
+            "listen = \"0.0.0.0:9000\"\nrequest_timeout_secs = 5\nscheduler_batch_size = 100\n\
+             cors_origins = [\"https://a.example\"]\nembedded_scheduler = false\n",
+        );
+        let variables = env(&[
+            ("PRESSROOM_REQUEST_TIMEOUT_SECS", "7"),
+            ("PRESSROOM_SCHEDULER_BATCH_SIZE", "200"),
+            (
+                "PRESSROOM_CORS_ORIGINS",
+                "https://b.example, https://c.example",
+            ),
+        ]);
+        let flags = Overrides {
+            scheduler_batch_size: Some(300),
+            ..Overrides::default()
+        };
+        let settings = Settings::load(Some(toml.path()), &variables, &flags).expect("loads");
+        assert_eq!(settings.listen, "0.0.0.0:9000", "from the file");
+        assert!(!settings.embedded_scheduler, "from the file");
+        assert_eq!(
+            settings.request_timeout_secs, 7,
+            "the variable beats the file"
+        );
+        assert_eq!(settings.scheduler_batch_size, 300, "the flag beats both");
+        assert_eq!(
+            settings.cors_origins,
+            ["https://b.example", "https://c.example"],
+            "a comma-separated variable is a list"
+        );
+        assert_eq!(
+            settings.log_format,
+            LogFormat::Text,
+            "untouched: the default"
+        );
+    }
+
+    #[test]
+    fn variables_outside_the_keys_are_ignored_and_unknown_file_keys_refused() {
+        let variables = env(&[
+            ("PRESSROOM_TEST_POSTGRES_URL", "postgres://x"),
+            ("PRESSROOM_BIN", "/bin/true"),
+        ]);
+        Settings::load(None, &variables, &Overrides::default())
+            .expect("other PRESSROOM_ variables are not settings");
+        let typo = file("request_timeout = 5\n");
+        let error = Settings::load(Some(typo.path()), &env(&[]), &Overrides::default())
+            .expect_err("a misspelt key is refused");
+        assert!(error.to_string().contains("request_timeout"), "{error}");
+    }
+
+    #[test]
+    fn values_out_of_bounds_or_of_the_wrong_type_are_refused_with_their_key() {
+        for (name, value, key) in [
+            (
+                "PRESSROOM_REQUEST_TIMEOUT_SECS",
+                "0",
+                "request_timeout_secs",
+            ),
+            (
+                "PRESSROOM_SCHEDULER_BATCH_SIZE",
+                "many",
+                "scheduler_batch_size",
+            ),
+            ("PRESSROOM_LOG_FORMAT", "xml", "log_format"),
+            (
+                "PRESSROOM_RATE_LIMIT_PER_MINUTE",
+                "0",
+                "rate_limit_per_minute",
+            ),
+        ] {
+            let error = Settings::load(None, &env(&[(name, value)]), &Overrides::default())
+                .expect_err("refused");
+            let message = format!("{error:#}");
+            assert!(
+                message.contains(key) || message.contains(value),
+                "{name}={value}: {message}"
+            );
+        }
+        let missing = Settings::load(
+            Some(Path::new("/nonexistent/pressroom.toml")),
+            &env(&[]),
+            &Overrides::default(),
+        )
+        .expect_err("a named file must exist");
+        assert!(missing.to_string().contains("does not exist"), "{missing}");
+    }
+
+    #[test]
+    fn printed_settings_hide_the_password_and_load_back() {
+        let flags = Overrides {
+            database_url: Some("postgres://press:secret@db.example/pressroom".to_owned()),
+            rate_limit_per_minute: Some(600),
+            ..Overrides::default()
+        };
+        let settings = Settings::load(None, &env(&[]), &flags).expect("loads");
+        let printed = settings.to_toml().expect("prints");
+        assert!(!printed.contains("secret"), "{printed}");
+        assert!(printed.contains("press:***@db.example"), "{printed}");
+        let again = Settings::load(
+            Some(file(&printed).path()),
+            &env(&[]),
+            &Overrides::default(),
+        )
+        .expect("the printed settings are a valid file");
+        assert_eq!(again.rate_limit_per_minute, NonZeroU32::new(600));
+        assert_eq!(again.listen, settings.listen);
+    }
+
+    #[test]
+    fn the_example_file_in_the_docs_is_valid_and_names_every_key() {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs/pressroom.example.toml");
+        let text = std::fs::read_to_string(&path).expect("docs/pressroom.example.toml");
+        Settings::load(Some(&path), &env(&[]), &Overrides::default()).expect("valid");
+        for key in KEYS {
+            assert!(text.contains(key), "the example does not mention {key}");
+        }
+    }
+}
