@@ -19,14 +19,10 @@
 //! Every error carries `extensions.code` ([`with_codes`]).
 
 use std::collections::BTreeMap;
-use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Instant;
 
-use async_graphql::extensions::{
-    Extension, ExtensionContext, ExtensionFactory, NextExecute, NextParseQuery,
-};
-use async_graphql::parser::types::{ExecutableDocument, OperationDefinition, OperationType};
-use async_graphql::{ServerError, ServerResult, Variables};
+use async_graphql::parser::types::OperationType;
+use async_graphql::{ServerError, Variables};
 use poem::error::ResponseError;
 use poem::http::{HeaderMap, HeaderValue, StatusCode, header};
 use poem::web::Data as PoemData;
@@ -39,9 +35,9 @@ use tracing::Instrument;
 
 use crate::context::RequestContext;
 use crate::error::ApiError;
+use crate::gateway::{Gateway, Refusal, Transport, execution_started};
 use crate::http::RateLimit;
 use crate::http::{Auth, authenticate, graphiql_page};
-use crate::schema::PressroomSchema;
 
 /// Largest request body accepted; larger ones get `413`.
 pub const MAX_BODY_BYTES: usize = 1024 * 1024;
@@ -294,88 +290,6 @@ fn object_param(value: Option<Json>, name: &str) -> Result<Option<Map<String, Js
     }
 }
 
-/// What the HTTP layer tells the engine about one request, and what the engine tells it back
-/// through [`HttpConventions`]; it travels in the request's data.
-struct Exchange {
-    /// The request came as a `GET`, which may not run a mutation.
-    get: bool,
-    /// The operation the request names, to find the one that would run.
-    operation_name: Option<String>,
-    /// Set when a `GET` named a mutation (answered with `405`).
-    mutation_over_get: AtomicBool,
-    /// Set when execution started (after parsing and validation succeeded).
-    started: AtomicBool,
-}
-
-/// The engine's side of the HTTP conventions: refuses a mutation sent as a `GET` right after
-/// parsing (whether the document came as text or as a persisted query's hash), and records
-/// when execution starts, which decides the status code for `application/graphql-response+json`.
-/// Requests that do not come through this module (WebSocket subscriptions) are left alone.
-pub struct HttpConventions;
-
-impl ExtensionFactory for HttpConventions {
-    fn create(&self) -> Arc<dyn Extension> {
-        Arc::new(HttpConventions)
-    }
-}
-
-/// The operation a request would run, as the engine picks it: the one named, or the only one.
-fn selected_operation<'d>(
-    document: &'d ExecutableDocument,
-    name: Option<&str>,
-) -> Option<&'d OperationDefinition> {
-    let mut operations = document.operations.iter();
-    match name {
-        Some(name) => operations
-            .find(|(n, _)| n.is_some_and(|n| n.as_str() == name))
-            .map(|(_, op)| &op.node),
-        None => {
-            let first = operations.next();
-            match operations.next() {
-                Some(_) => None,
-                None => first.map(|(_, op)| &op.node),
-            }
-        }
-    }
-}
-
-/// The message of the refusal of a mutation sent as a `GET`.
-const MUTATION_OVER_GET: &str = "mutations cannot be sent with GET; send them with POST";
-
-#[async_graphql::async_trait::async_trait]
-impl Extension for HttpConventions {
-    async fn parse_query(
-        &self,
-        ctx: &ExtensionContext<'_>,
-        query: &str,
-        variables: &Variables,
-        next: NextParseQuery<'_>,
-    ) -> ServerResult<ExecutableDocument> {
-        let document = next.run(ctx, query, variables).await?;
-        if let Some(exchange) = ctx.data_opt::<Arc<Exchange>>()
-            && exchange.get
-            && selected_operation(&document, exchange.operation_name.as_deref())
-                .is_some_and(|op| op.ty == OperationType::Mutation)
-        {
-            exchange.mutation_over_get.store(true, Ordering::Relaxed);
-            return Err(server_error(ApiError::new("VALIDATION", MUTATION_OVER_GET)));
-        }
-        Ok(document)
-    }
-
-    async fn execute(
-        &self,
-        ctx: &ExtensionContext<'_>,
-        operation_name: Option<&str>,
-        next: NextExecute<'_>,
-    ) -> async_graphql::Response {
-        if let Some(exchange) = ctx.data_opt::<Arc<Exchange>>() {
-            exchange.started.store(true, Ordering::Relaxed);
-        }
-        next.run(ctx, operation_name).await
-    }
-}
-
 /// An engine error from an [`ApiError`], without a source location.
 fn server_error(err: ApiError) -> ServerError {
     let err: async_graphql::Error = err.into();
@@ -472,13 +386,13 @@ fn not_acceptable() -> Response {
 
 /// Authenticates, executes and answers with the status codes of the specification.
 async fn execute(
-    schema: &PressroomSchema,
+    gateway: &Gateway,
     store: &Store,
     limit: Option<&RateLimit>,
     headers: &HeaderMap,
     media: MediaType,
     request: async_graphql::Request,
-    get: bool,
+    transport: Transport,
 ) -> Response {
     let authorization = headers
         .get(header::AUTHORIZATION)
@@ -523,12 +437,6 @@ async fn execute(
         }
         return response;
     }
-    let exchange = Arc::new(Exchange {
-        get,
-        operation_name: request.operation_name.clone(),
-        mutation_over_get: AtomicBool::new(false),
-        started: AtomicBool::new(false),
-    });
     // One span per operation, inside the request-id span: who asked for what (never a token).
     let span = tracing::info_span!(
         "graphql",
@@ -537,20 +445,69 @@ async fn execute(
             .map_or("anonymous", |v| v.user_name.as_str()),
         operation = request.operation_name.as_deref().unwrap_or("-"),
     );
-    let request = request
-        .data(RequestContext::new(store, viewer))
-        .data(Arc::clone(&exchange));
-    let response = with_codes(schema.execute(request).instrument(span.clone()).await);
+    let began = Instant::now();
+    let prepared = match gateway.prepare(request, transport) {
+        Ok(prepared) => prepared,
+        Err(refusal) => {
+            crate::metrics::observe_graphql("unknown", "-", "refused", began.elapsed());
+            span.in_scope(|| tracing::info!(errors = 1, "graphql operation refused"));
+            let status = match (&refusal, media) {
+                (Refusal::MutationOverGet(_), _) => StatusCode::METHOD_NOT_ALLOWED,
+                (Refusal::Request(_), MediaType::GraphQLResponseJson) => StatusCode::BAD_REQUEST,
+                (Refusal::Request(_), MediaType::Json) => StatusCode::OK,
+            };
+            let response = with_codes(async_graphql::Response::from_errors(vec![
+                refusal.error().clone(),
+            ]));
+            let mut reply = respond(
+                media,
+                status,
+                &ResponseBody {
+                    data: None,
+                    errors: &response.errors,
+                    extensions: &response.extensions,
+                },
+            );
+            if status == StatusCode::METHOD_NOT_ALLOWED {
+                reply
+                    .headers_mut()
+                    .insert(header::ALLOW, HeaderValue::from_static("POST"));
+            }
+            return reply;
+        }
+    };
+    let request = prepared.request.data(RequestContext::new(store, viewer));
+    let response = with_codes(
+        gateway
+            .schema()
+            .execute(request)
+            .instrument(span.clone())
+            .await,
+    );
+    let started = execution_started(&response);
+    let kind = match prepared.kind {
+        OperationType::Query => "query",
+        OperationType::Mutation => "mutation",
+        OperationType::Subscription => "subscription",
+    };
+    // A field name is a label only once validation proved it is one of the schema's.
+    let field = match (&prepared.first_field, started) {
+        (Some(field), true) => field.as_str(),
+        _ => "-",
+    };
+    let outcome = match (started, response.errors.is_empty()) {
+        (false, _) => "refused",
+        (true, true) => "ok",
+        (true, false) => "error",
+    };
+    crate::metrics::observe_graphql(kind, field, outcome, began.elapsed());
     span.in_scope(|| tracing::info!(errors = response.errors.len(), "graphql operation"));
-    let started = exchange.started.load(Ordering::Relaxed);
-    let status = if exchange.mutation_over_get.load(Ordering::Relaxed) {
-        StatusCode::METHOD_NOT_ALLOWED
-    } else if started || media == MediaType::Json {
+    let status = if started || media == MediaType::Json {
         StatusCode::OK
     } else {
         StatusCode::BAD_REQUEST
     };
-    let mut reply = respond(
+    respond(
         media,
         status,
         &ResponseBody {
@@ -558,20 +515,14 @@ async fn execute(
             errors: &response.errors,
             extensions: &response.extensions,
         },
-    );
-    if status == StatusCode::METHOD_NOT_ALLOWED {
-        reply
-            .headers_mut()
-            .insert(header::ALLOW, HeaderValue::from_static("POST"));
-    }
-    reply
+    )
 }
 
 /// `GET /graphql`: GraphiQL for a browser without parameters, otherwise a query from the URL.
 #[handler]
 pub async fn serve_get(
     request: &Request,
-    schema: PoemData<&PressroomSchema>,
+    gateway: PoemData<&Gateway>,
     store: PoemData<&Store>,
 ) -> Response {
     let headers = request.headers();
@@ -585,13 +536,13 @@ pub async fn serve_get(
     match params.and_then(Params::into_request) {
         Ok(graphql) => {
             execute(
-                &schema,
+                &gateway,
                 &store,
                 request.data::<RateLimit>(),
                 headers,
                 media,
                 graphql,
-                true,
+                Transport::HttpGet,
             )
             .await
         }
@@ -628,7 +579,7 @@ fn plain(status: StatusCode, text: &'static str) -> Response {
 pub async fn serve_post(
     request: &Request,
     body: Body,
-    schema: PoemData<&PressroomSchema>,
+    gateway: PoemData<&Gateway>,
     store: PoemData<&Store>,
 ) -> Response {
     let headers = request.headers();
@@ -682,13 +633,13 @@ pub async fn serve_post(
     match Params::from_json(&bytes).and_then(Params::into_request) {
         Ok(graphql) => {
             execute(
-                &schema,
+                &gateway,
                 &store,
                 request.data::<RateLimit>(),
                 headers,
                 media,
                 graphql,
-                false,
+                Transport::HttpPost,
             )
             .await
         }

@@ -17,13 +17,13 @@ use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
 
 use poem::http::Method;
 use poem::middleware::{CatchPanic, Cors, RequestId, ReuseId};
-use poem::{Endpoint, EndpointExt, IntoResponse, Response, Route, get, handler};
+use poem::{Endpoint, EndpointExt, IntoResponse, PathPattern, Response, Route, get, handler};
 use pressroom_domain::visibility::Viewer;
 use pressroom_storage::Store;
 
 use crate::context::RequestContext;
 use crate::error::ApiError;
-use crate::schema::PressroomSchema;
+use crate::gateway::Gateway;
 
 use crate::graphql_http;
 
@@ -69,17 +69,17 @@ pub(crate) fn graphiql_page() -> Html<String> {
 
 #[handler]
 async fn subscriptions(
-    schema: PoemData<&PressroomSchema>,
+    gateway: PoemData<&Gateway>,
     store: PoemData<&Store>,
     protocol: GraphQLProtocol,
     websocket: WebSocket,
 ) -> impl IntoResponse {
-    let schema = schema.clone();
+    let gateway = gateway.clone();
     let store = store.clone();
     websocket
         .protocols(async_graphql::http::ALL_WEBSOCKET_PROTOCOLS)
         .on_upgrade(move |stream| {
-            GraphQLWebSocket::new(stream, schema, protocol)
+            GraphQLWebSocket::new(stream, gateway, protocol)
                 .on_connection_init(move |payload| connection_init(store, payload))
                 .serve()
         })
@@ -105,9 +105,11 @@ async fn connection_init(store: Store, payload: serde_json::Value) -> async_grap
     Ok(data)
 }
 
-/// Prometheus text exposition of every metric registered in this process (scheduler included).
+/// Prometheus text exposition of every metric registered in this process (HTTP, GraphQL,
+/// database pool, and the scheduler's and webhook worker's when they run here).
 #[handler]
-fn metrics() -> Response {
+fn metrics(store: PoemData<&Store>) -> Response {
+    crate::metrics::refresh_pool(&store);
     let encoder = prometheus::TextEncoder::new();
     match encoder.encode_to_string(&prometheus::gather()) {
         Ok(text) => Response::builder()
@@ -186,7 +188,9 @@ pub fn app(store: Store) -> impl Endpoint {
 /// client's, if it sent one), which is also on every log line of the request; a panic in a
 /// handler becomes a bare `500` and never takes the server down.
 pub fn app_with(store: Store, config: HttpConfig) -> impl Endpoint {
-    let schema = crate::schema::build(Some(store.clone()));
+    let gateway = Gateway::new(crate::schema::build(Some(store.clone())));
+    // Registered now, so that `/metrics` lists the API's metrics before the first request.
+    let _ = crate::metrics::Metrics::get();
     let routes = Route::new()
         .at(
             "/graphql",
@@ -216,7 +220,7 @@ pub fn app_with(store: Store, config: HttpConfig) -> impl Endpoint {
                 .rate_limit_per_minute
                 .map(|n| Arc::new(RateLimiter::keyed(Quota::per_minute(n)))),
         ))
-        .data(schema)
+        .data(gateway)
         .data(store);
     let timeout = config.request_timeout;
     let cors = (!config.cors_origins.is_empty()).then(|| {
@@ -241,5 +245,18 @@ pub fn app_with(store: Store, config: HttpConfig) -> impl Endpoint {
             }
         })
         .with(CatchPanic::new())
+        .around(|endpoint, request| async move {
+            // Every answer is counted, errors (an unknown path, a refused method) included.
+            let began = std::time::Instant::now();
+            let method = request.method().clone();
+            let result = endpoint.call(request).await;
+            let (pattern, status) = match &result {
+                Ok(response) => (response.data::<PathPattern>(), response.status()),
+                Err(error) => (error.data::<PathPattern>(), error.status()),
+            };
+            let route = pattern.map_or("unmatched", |pattern| &*pattern.0);
+            crate::metrics::observe_http(&method, route, status.as_u16(), began.elapsed());
+            result
+        })
         .with(RequestId::default().reuse_id(ReuseId::Use))
 }

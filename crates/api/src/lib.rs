@@ -3,10 +3,12 @@
 pub mod context;
 pub mod contract;
 pub mod error;
+pub mod gateway;
 pub mod graphql_http;
 pub mod http;
 pub mod inputs;
 pub mod limits;
+pub mod metrics;
 pub mod mutation;
 pub mod public;
 pub mod query;

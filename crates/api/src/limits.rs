@@ -1,28 +1,15 @@
 //! Query limits beyond depth and complexity: at most [`MAX_ALIASES`] aliased fields in a
 //! document and at most [`MAX_ROOT_FIELDS`] fields at the root of an operation. A refused
 //! document is rejected right after parsing, before validation or execution, with
-//! `QUERY_TOO_COMPLEX`.
+//! `QUERY_TOO_COMPLEX` (by [`crate::gateway::Gateway`]).
 
-use std::sync::Arc;
-
-use async_graphql::extensions::{Extension, ExtensionContext, ExtensionFactory, NextParseQuery};
 use async_graphql::parser::types::{ExecutableDocument, Selection, SelectionSet};
-use async_graphql::{ErrorExtensions, Pos, ServerError, ServerResult, Variables};
+use async_graphql::{ErrorExtensions, Pos, ServerError, ServerResult};
 
 /// Most aliased fields in one document.
 pub const MAX_ALIASES: usize = 50;
 /// Most fields at the root of one operation.
 pub const MAX_ROOT_FIELDS: usize = 50;
-
-/// The extension that enforces the limits.
-#[derive(Debug, Default, Clone, Copy)]
-pub struct FieldLimits;
-
-impl ExtensionFactory for FieldLimits {
-    fn create(&self) -> Arc<dyn Extension> {
-        Arc::new(FieldLimits)
-    }
-}
 
 fn count_aliases(set: &SelectionSet) -> usize {
     set.items
@@ -70,21 +57,6 @@ pub fn check(document: &ExecutableDocument) -> ServerResult<()> {
         }
     }
     Ok(())
-}
-
-#[async_graphql::async_trait::async_trait]
-impl Extension for FieldLimits {
-    async fn parse_query(
-        &self,
-        ctx: &ExtensionContext<'_>,
-        query: &str,
-        variables: &Variables,
-        next: NextParseQuery<'_>,
-    ) -> ServerResult<ExecutableDocument> {
-        let document = next.run(ctx, query, variables).await?;
-        check(&document)?;
-        Ok(document)
-    }
 }
 
 #[cfg(test)]

@@ -3,10 +3,10 @@
 //!
 //! 1. `storage`: the storage calls the resolvers make (the department by slug, the page, the
 //!    departments and people it names), without GraphQL;
-//! 2. `bare_schema`: the GraphQL schema with the same depth and complexity limits but no
-//!    extensions, executed and serialized to JSON;
-//! 3. `schema`: the production schema (`pressroom_api::schema::build`, with its extensions),
-//!    executed and serialized to JSON;
+//! 2. `bare_schema`: the production schema (`pressroom_api::schema::build`), the query parsed
+//!    anew for every request, executed and serialized to JSON;
+//! 3. `schema`: the same through the production gateway (`pressroom_api::gateway::Gateway`:
+//!    the document cache and the alias and root-field limits), executed and serialized to JSON;
 //! 4. `http`: the production HTTP endpoint (`pressroom_api::app`: routing, body limit,
 //!    authentication, content negotiation), without a network.
 //!
@@ -16,11 +16,9 @@
 use std::time::Instant;
 
 use anyhow::{Context, bail};
-use async_graphql::{Request, Schema, Variables};
+use async_graphql::{Request, Variables};
 use pressroom_api::context::RequestContext;
-use pressroom_api::mutation::Mutation;
-use pressroom_api::query::Query;
-use pressroom_api::subscription::Subscription;
+use pressroom_api::gateway::{Gateway, Transport};
 use pressroom_storage::Store;
 use pressroom_storage::pagination::PageRequest;
 use pressroom_storage::releases::ReleaseFilter;
@@ -48,9 +46,9 @@ pub struct EngineArgs {
 pub enum Layer {
     /// The storage calls alone.
     Storage,
-    /// The schema without extensions.
+    /// The schema, parsing every request.
     BareSchema,
-    /// The production schema.
+    /// The production gateway and schema.
     Schema,
     /// The production HTTP endpoint.
     Http,
@@ -155,26 +153,30 @@ pub async fn engine(env: &Env, args: &EngineArgs) -> anyhow::Result<Report> {
         results.push((Layer::Storage, storage));
     }
 
-    let bare: Schema<Query, Mutation, Subscription> = Schema::build(Query, Mutation, Subscription)
-        .limit_depth(pressroom_api::schema::MAX_DEPTH)
-        .limit_complexity(pressroom_api::schema::MAX_COMPLEXITY)
-        .data(store.clone())
-        .finish();
-    let production = pressroom_api::schema::build(Some(store.clone()));
-    for (layer, schema) in [(Layer::BareSchema, &bare), (Layer::Schema, &production)] {
+    let gateway = Gateway::new(pressroom_api::schema::build(Some(store.clone())));
+    for layer in [Layer::BareSchema, Layer::Schema] {
         if !wanted(layer) {
             continue;
         }
         let calls = std::cell::Cell::new(0);
         let calls = &calls;
+        let gateway = &gateway;
         results.push((
             layer,
             measure(args.iterations, || {
-                let request = Request::new(PAGE_QUERY)
-                    .variables(variables.clone())
-                    .data(RequestContext::new(&store, Some(viewer.clone())));
+                let request = Request::new(PAGE_QUERY).variables(variables.clone());
+                let context = RequestContext::new(&store, Some(viewer.clone()));
                 async move {
-                    let response = schema.execute(request).await;
+                    let request = match layer {
+                        Layer::Schema => {
+                            gateway
+                                .prepare(request, Transport::HttpPost)
+                                .map_err(|refusal| anyhow::anyhow!("{:?}", refusal.error()))?
+                                .request
+                        }
+                        _ => request,
+                    };
+                    let response = gateway.schema().execute(request.data(context)).await;
                     let bytes = serde_json::to_vec(&response)?;
                     check(&bytes, expected, calls)
                 }
@@ -233,14 +235,14 @@ pub async fn engine(env: &Env, args: &EngineArgs) -> anyhow::Result<Report> {
             Layer::BareSchema => (
                 "bare_schema_us",
                 "bare_schema_cpu_us",
-                "schema without extensions, wall µs",
-                "schema without extensions, CPU µs",
+                "schema, parsing every time, wall µs",
+                "schema, parsing every time, CPU µs",
             ),
             Layer::Schema => (
                 "schema_us",
                 "schema_cpu_us",
-                "production schema, wall µs",
-                "production schema, CPU µs",
+                "gateway and schema, wall µs",
+                "gateway and schema, CPU µs",
             ),
             Layer::Http => (
                 "http_us",

@@ -31,6 +31,17 @@ pub struct Store {
     schedule_changed: Arc<watch::Sender<u64>>,
 }
 
+/// The state of the connection pool at one moment.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PoolStatus {
+    /// Open connections.
+    pub size: u32,
+    /// Open connections not in use.
+    pub idle: u32,
+    /// The most connections the pool opens.
+    pub max: u32,
+}
+
 impl Store {
     /// Connects to `url` (`sqlite://file.db?mode=rwc` or `postgres://…`). SQLite runs in WAL mode
     /// with a busy timeout, `synchronous = FULL` and foreign keys on.
@@ -91,6 +102,36 @@ impl Store {
     /// Which database this is.
     pub fn backend(&self) -> DbBackend {
         self.db.get_database_backend()
+    }
+
+    /// How many connections the pool holds, how many of them are idle, and the most it opens;
+    /// `None` for a connection that is not a pool.
+    pub fn pool_status(&self) -> Option<PoolStatus> {
+        use sea_orm::DatabaseConnectionType as Kind;
+        let (size, idle, max) = match &self.db.inner {
+            Kind::SqlxPostgresPoolConnection(_) => {
+                let pool = self.db.get_postgres_connection_pool();
+                (
+                    pool.size(),
+                    pool.num_idle(),
+                    pool.options().get_max_connections(),
+                )
+            }
+            Kind::SqlxSqlitePoolConnection(_) => {
+                let pool = self.db.get_sqlite_connection_pool();
+                (
+                    pool.size(),
+                    pool.num_idle(),
+                    pool.options().get_max_connections(),
+                )
+            }
+            _ => return None,
+        };
+        Some(PoolStatus {
+            size,
+            idle: u32::try_from(idle).unwrap_or(u32::MAX),
+            max,
+        })
     }
 
     /// Checks that the database answers.
