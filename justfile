@@ -64,3 +64,8 @@ bench backend="postgres":
 # Run every benchmark scenario at tiny sizes, as CI does (SQLite; PostgreSQL too when PRESSROOM_TEST_POSTGRES_URL is set)
 bench-smoke:
     cargo test -p pressroom-bench
+
+# Fuzz one target of fuzz/ (release_content or directory_input) for `seconds`; needs nightly and cargo-fuzz (docs/fuzzing.md)
+fuzz target seconds="300":
+    mkdir -p fuzz/corpus/{{target}}
+    cd fuzz && cargo +nightly fuzz run {{target}} corpus/{{target}} seeds/{{target}} -- -dict=dicts/{{target}}.dict -max_total_time={{seconds}}

@@ -39,7 +39,7 @@ pub mod limits {
     pub const SHORT_TEXT: usize = 300;
     /// Longest phone number.
     pub const PHONE: usize = 40;
-    /// Longest e-mail address (RFC 5321 path limit).
+    /// Longest e-mail address, in bytes (RFC 5321 path limit, which counts octets).
     pub const EMAIL: usize = 254;
     /// Longest comment, reason or correction note.
     pub const NOTE: usize = 5_000;
@@ -536,25 +536,44 @@ fn check_language(tag: &str) -> Result<(), DomainError> {
     }
 }
 
+/// A phone number: an optional `+` first, then digits, spaces and dashes, with parentheses
+/// around digits (balanced, not nested), at least 3 digits, at most [`limits::PHONE`] characters.
 fn check_phone(field: &str, phone: &str) -> Result<(), DomainError> {
     let digits = phone.chars().filter(char::is_ascii_digit).count();
-    let shape_ok = phone
-        .chars()
-        .all(|c| c.is_ascii_digit() || matches!(c, ' ' | '-' | '+' | '(' | ')' | '\u{a0}'));
+    let rest = phone.strip_prefix('+').unwrap_or(phone);
+    let mut open = false;
+    let shape_ok = rest.chars().all(|c| match c {
+        '(' if !open => {
+            open = true;
+            true
+        }
+        ')' if open => {
+            open = false;
+            true
+        }
+        c => c.is_ascii_digit() || matches!(c, ' ' | '-' | '\u{a0}'),
+    }) && !open;
     if phone.chars().count() > limits::PHONE || !shape_ok || digits < 3 {
         return Err(DomainError::validation(
             field,
-            "must be a phone number of digits, spaces, dashes, parentheses and an optional +",
+            "must be a phone number of digits, spaces, dashes and balanced parentheses, with \
+             an optional + first",
         ));
     }
     Ok(())
 }
 
+/// An e-mail address: one `@`, a non-empty local part, a domain of at least two non-empty
+/// dot-separated labels, no whitespace or control characters, at most [`limits::EMAIL`] bytes
+/// (RFC 5321 counts octets).
 fn check_email(field: &str, email: &str) -> Result<(), DomainError> {
     let ok = email.len() <= limits::EMAIL
         && !email.chars().any(|c| c.is_whitespace() || c.is_control())
         && email.split_once('@').is_some_and(|(local, domain)| {
-            !local.is_empty() && domain.contains('.') && !domain.contains('@')
+            !local.is_empty()
+                && !domain.contains('@')
+                && domain.split('.').count() >= 2
+                && domain.split('.').all(|label| !label.is_empty())
         });
     if ok {
         Ok(())
@@ -690,6 +709,37 @@ mod tests {
             ReleaseContent::parse(input).expect_err("phone").field(),
             Some("input.contacts[0].mobile")
         );
+        for phone in ["+++123", "1+2+3", "((1)))2-3", "(08) 405 (10", "08 ) 405"] {
+            let mut input = sample_input();
+            input.contacts[0].phone = Some(phone.into());
+            assert_eq!(
+                ReleaseContent::parse(input).expect_err(phone).field(),
+                Some("input.contacts[0].phone"),
+                "{phone}"
+            );
+        }
+        for phone in [
+            "+46 8 405 10 00",
+            "(08) 405 10 00",
+            "08-405\u{a0}10 00",
+            "+46 (0)70-123 45 67",
+        ] {
+            let mut input = sample_input();
+            input.contacts[0].phone = Some(phone.into());
+            assert!(ReleaseContent::parse(input).is_ok(), "{phone}");
+        }
+        for email in ["a@b.", "a@.b", "a@b..se", "@b.se", "a@b@c.se", "a@se"] {
+            let mut input = sample_input();
+            input.contacts[0].email = Some(email.into());
+            assert_eq!(
+                ReleaseContent::parse(input).expect_err(email).field(),
+                Some("input.contacts[0].email"),
+                "{email}"
+            );
+        }
+        let mut input = sample_input();
+        input.contacts[0].email = Some("presstjanst.klimat@regeringskansliet.se".into());
+        assert!(ReleaseContent::parse(input).is_ok());
         let mut input = sample_input();
         input.language = "svenska språket".into();
         assert_eq!(
