@@ -26,11 +26,10 @@ async fn act(
     department: Option<&str>,
 ) -> ApiResult<Release> {
     let viewer = request(ctx)?.require_viewer()?;
-    Ok(Release(
-        store(ctx)?
-            .act(viewer, id, expected_version, command, department)
-            .await?,
-    ))
+    Ok(store(ctx)?
+        .act(viewer, id, expected_version, command, department)
+        .await?
+        .into())
 }
 
 fn note(field: &str, text: String) -> ApiResult<String> {
@@ -44,11 +43,10 @@ impl Mutation {
     async fn create_release(&self, ctx: &Context<'_>, input: ReleaseInput) -> ApiResult<Release> {
         let viewer = request(ctx)?.require_viewer()?;
         let (department, content) = input.into_content()?;
-        Ok(Release(
-            store(ctx)?
-                .create_release(viewer, &department, content)
-                .await?,
-        ))
+        Ok(store(ctx)?
+            .create_release(viewer, &department, content)
+            .await?
+            .into())
     }
 
     /// Replaces the content: a new revision; approvals that no longer cover it are void.

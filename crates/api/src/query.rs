@@ -23,7 +23,7 @@ impl Query {
         Ok(store(ctx)?
             .secure_release(r.viewer.as_ref(), &id, r.now())
             .await?
-            .map(Release))
+            .map(Release::from))
     }
 
     /// A release by slug; null when it does not exist or the caller may not see it.
@@ -32,7 +32,7 @@ impl Query {
         Ok(store(ctx)?
             .secure_release_by_slug(r.viewer.as_ref(), &slug, r.now())
             .await?
-            .map(Release))
+            .map(Release::from))
     }
 
     /// Releases the caller may see, newest first: by publishedAt for published releases (the

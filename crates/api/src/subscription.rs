@@ -67,7 +67,7 @@ impl Follow {
                 None => true,
             };
             if wanted {
-                self.ready.push_back(Release(release.clone()));
+                self.ready.push_back(Release::from(release.clone()));
             }
         }
         Ok(())

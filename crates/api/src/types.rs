@@ -1,7 +1,9 @@
 //! GraphQL output types. They are built from storage and domain values by explicit conversion;
 //! no storage entity is exposed directly.
 
-use async_graphql::{ComplexObject, Context, Enum, Json, Object, SimpleObject, Union};
+use std::sync::Arc;
+
+use async_graphql::{ComplexObject, Context, Enum, Json, Object, OutputType, SimpleObject, Union};
 use pressroom_domain::approval::{self, ApprovalStatus as DomainStatus};
 use pressroom_domain::content::{self, ReleaseKind as DomainKind};
 use pressroom_domain::lifecycle::State;
@@ -314,35 +316,60 @@ fn page_info<T>(page: &Page<T>) -> PageInfo {
     }
 }
 
-/// An edge of a release list.
+/// An edge of a list: one item and its cursor.
 #[derive(SimpleObject, Clone, Debug)]
-pub struct ReleaseEdge {
-    /// Opaque cursor.
+#[graphql(
+    concrete(name = "ReleaseEdge", params(Release)),
+    concrete(name = "AuditEntryEdge", params(AuditEntry)),
+    concrete(name = "ChangeEventEdge", params(ChangeEvent))
+)]
+pub struct Edge<T: OutputType> {
+    /// Opaque cursor; pass it as `after` to continue after this item.
     pub cursor: String,
-    /// The release.
-    pub node: Release,
+    /// The item.
+    pub node: T,
 }
 
-/// A page of releases.
+/// A page of a list, in the Relay shape.
 #[derive(SimpleObject, Clone, Debug)]
-pub struct ReleaseConnection {
+#[graphql(
+    concrete(name = "ReleaseConnection", params(Release)),
+    concrete(name = "AuditEntryConnection", params(AuditEntry)),
+    concrete(name = "ChangeEventConnection", params(ChangeEvent))
+)]
+pub struct Connection<T>
+where
+    T: OutputType,
+    Edge<T>: OutputType,
+{
     /// Edges.
-    pub edges: Vec<ReleaseEdge>,
-    /// The releases of the edges.
-    pub nodes: Vec<Release>,
+    pub edges: Vec<Edge<T>>,
+    /// The items of the edges, without their cursors.
+    pub nodes: Vec<T>,
     /// Page info.
     pub page_info: PageInfo,
 }
 
-impl From<Page<StoredRelease>> for ReleaseConnection {
-    fn from(page: Page<StoredRelease>) -> Self {
+/// A page of releases.
+pub type ReleaseConnection = Connection<Release>;
+/// A page of the audit log.
+pub type AuditEntryConnection = Connection<AuditEntry>;
+/// A page of the change feed.
+pub type ChangeEventConnection = Connection<ChangeEvent>;
+
+impl<S, T> From<Page<S>> for Connection<T>
+where
+    T: OutputType + Clone + From<S>,
+    Edge<T>: OutputType,
+{
+    fn from(page: Page<S>) -> Self {
         let page_info = page_info(&page);
-        let edges: Vec<ReleaseEdge> = page
+        let edges: Vec<Edge<T>> = page
             .items
             .into_iter()
-            .map(|(cursor, r)| ReleaseEdge {
+            .map(|(cursor, item)| Edge {
                 cursor,
-                node: Release(r),
+                node: T::from(item),
             })
             .collect();
         Self {
@@ -355,7 +382,13 @@ impl From<Page<StoredRelease>> for ReleaseConnection {
 
 /// An audit entry.
 #[derive(Clone, Debug)]
-pub struct AuditEntry(pub StoredEntry);
+pub struct AuditEntry(pub Arc<StoredEntry>);
+
+impl From<StoredEntry> for AuditEntry {
+    fn from(entry: StoredEntry) -> Self {
+        Self(Arc::new(entry))
+    }
+}
 
 #[Object]
 impl AuditEntry {
@@ -415,48 +448,16 @@ impl AuditEntry {
     }
 }
 
-/// An edge of the audit log.
-#[derive(SimpleObject, Clone, Debug)]
-pub struct AuditEntryEdge {
-    /// Opaque cursor.
-    pub cursor: String,
-    /// The entry.
-    pub node: AuditEntry,
-}
+/// A release as the caller sees it at the request's instant. Shared, so that a page's `edges`
+/// and `nodes` hold the same release without copying it.
+#[derive(Clone, Debug)]
+pub struct Release(pub Arc<StoredRelease>);
 
-/// A page of audit entries.
-#[derive(SimpleObject, Clone, Debug)]
-pub struct AuditEntryConnection {
-    /// Edges.
-    pub edges: Vec<AuditEntryEdge>,
-    /// The entries of the edges.
-    pub nodes: Vec<AuditEntry>,
-    /// Page info.
-    pub page_info: PageInfo,
-}
-
-impl From<Page<StoredEntry>> for AuditEntryConnection {
-    fn from(page: Page<StoredEntry>) -> Self {
-        let page_info = page_info(&page);
-        let edges: Vec<AuditEntryEdge> = page
-            .items
-            .into_iter()
-            .map(|(cursor, e)| AuditEntryEdge {
-                cursor,
-                node: AuditEntry(e),
-            })
-            .collect();
-        Self {
-            nodes: edges.iter().map(|e| e.node.clone()).collect(),
-            edges,
-            page_info,
-        }
+impl From<StoredRelease> for Release {
+    fn from(release: StoredRelease) -> Self {
+        Self(Arc::new(release))
     }
 }
-
-/// A release as the caller sees it at the request's instant.
-#[derive(Clone, Debug)]
-pub struct Release(pub StoredRelease);
 
 impl Release {
     fn block(block: &content::Block) -> Block {
@@ -579,7 +580,7 @@ impl Release {
     /// The release this one translates, if the caller may see it.
     async fn translation_of(&self, ctx: &Context<'_>) -> ApiResult<Option<Release>> {
         match self.0.content.translation_of() {
-            Some(id) => Ok(request(ctx)?.release(id).await?.map(Release)),
+            Some(id) => Ok(request(ctx)?.release(id).await?.map(Release::from)),
             None => Ok(None),
         }
     }
@@ -719,50 +720,20 @@ pub struct ChangeEvent {
 impl ChangeEvent {
     /// The release as the caller sees it now.
     async fn release(&self, ctx: &Context<'_>) -> ApiResult<Option<Release>> {
-        Ok(request(ctx)?.release(&self.release_id).await?.map(Release))
+        Ok(request(ctx)?
+            .release(&self.release_id)
+            .await?
+            .map(Release::from))
     }
 }
 
-/// An edge of the change feed.
-#[derive(SimpleObject, Clone, Debug)]
-pub struct ChangeEventEdge {
-    /// Opaque cursor; resume with `changes(after:)`.
-    pub cursor: String,
-    /// The event.
-    pub node: ChangeEvent,
-}
-
-/// A page of the change feed.
-#[derive(SimpleObject, Clone, Debug)]
-pub struct ChangeEventConnection {
-    /// Edges.
-    pub edges: Vec<ChangeEventEdge>,
-    /// The events of the edges.
-    pub nodes: Vec<ChangeEvent>,
-    /// Page info.
-    pub page_info: PageInfo,
-}
-
-impl From<Page<pressroom_storage::changes::ChangeEvent>> for ChangeEventConnection {
-    fn from(page: Page<pressroom_storage::changes::ChangeEvent>) -> Self {
-        let page_info = page_info(&page);
-        let edges: Vec<ChangeEventEdge> = page
-            .items
-            .into_iter()
-            .map(|(cursor, e)| ChangeEventEdge {
-                cursor,
-                node: ChangeEvent {
-                    event: e.event,
-                    at: e.at.into(),
-                    release_id: e.release_id.into(),
-                    version: e.version,
-                },
-            })
-            .collect();
+impl From<pressroom_storage::changes::ChangeEvent> for ChangeEvent {
+    fn from(event: pressroom_storage::changes::ChangeEvent) -> Self {
         Self {
-            nodes: edges.iter().map(|e| e.node.clone()).collect(),
-            edges,
-            page_info,
+            event: event.event,
+            at: event.at.into(),
+            release_id: event.release_id.into(),
+            version: event.version,
         }
     }
 }
