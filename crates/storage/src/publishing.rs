@@ -87,6 +87,7 @@ impl Store {
             .order_by_asc(releases::Column::Id)
             .limit(limit)
             .lock_with_behavior(LockType::Update, LockBehavior::SkipLocked)
+            .into_partial_model::<releases::Row>()
             .all(&txn)
             .await?;
         if rows.is_empty() {

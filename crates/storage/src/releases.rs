@@ -74,7 +74,7 @@ pub struct StoredRelease {
 }
 
 impl StoredRelease {
-    pub(crate) fn from_model(m: releases::Model) -> StorageResult<Self> {
+    pub(crate) fn from_model(m: releases::Row) -> StorageResult<Self> {
         let state = State::parse(&m.state)
             .ok_or_else(|| StorageError::Internal(format!("unknown state {}", m.state)))?;
         Ok(Self {
@@ -205,6 +205,7 @@ impl Store {
         let txn = self.begin_write().await?;
         let stored = releases::Entity::find_by_id(id.to_owned())
             .filter(visible_condition(Some(viewer), now))
+            .into_partial_model::<releases::Row>()
             .one(&txn)
             .await?
             .ok_or(StorageError::NotFound)
@@ -264,6 +265,7 @@ impl Store {
     ) -> StorageResult<Option<StoredRelease>> {
         releases::Entity::find_by_id(id.to_owned())
             .filter(visible_condition(viewer, now))
+            .into_partial_model::<releases::Row>()
             .one(self.connection())
             .await?
             .map(StoredRelease::from_model)
@@ -280,6 +282,7 @@ impl Store {
         releases::Entity::find()
             .filter(releases::Column::Slug.eq(slug))
             .filter(visible_condition(viewer, now))
+            .into_partial_model::<releases::Row>()
             .one(self.connection())
             .await?
             .map(StoredRelease::from_model)
@@ -299,6 +302,7 @@ impl Store {
         releases::Entity::find()
             .filter(releases::Column::Id.is_in(ids.iter().cloned()))
             .filter(visible_condition(viewer, now))
+            .into_partial_model::<releases::Row>()
             .all(self.connection())
             .await?
             .into_iter()
@@ -413,6 +417,7 @@ impl Store {
             .order_by_desc(releases::Column::SortAt)
             .order_by_desc(releases::Column::Id)
             .limit(page.limit_plus_one())
+            .into_partial_model::<releases::Row>()
             .all(self.connection())
             .await?;
         let releases = rows
@@ -478,6 +483,7 @@ impl Store {
     /// A release by id without any visibility check: only for returning what a write just wrote.
     async fn release_unchecked(&self, id: &str) -> StorageResult<StoredRelease> {
         releases::Entity::find_by_id(id.to_owned())
+            .into_partial_model::<releases::Row>()
             .one(self.connection())
             .await?
             .ok_or(StorageError::NotFound)

@@ -73,6 +73,48 @@ pub struct Model {
     pub search_text: String,
 }
 
+/// The columns a read of a release needs: the row without `title`, `lead`, `kind`, `language`,
+/// `responsible_minister_id`, `translation_of_id` and `search_text`, which are copies of the
+/// content kept for queries (filters, indexes, full-text search) and which no reader decodes.
+#[derive(Clone, Debug, PartialEq, Eq, DerivePartialModel)]
+#[sea_orm(entity = "Entity")]
+pub struct Row {
+    /// See [`Model::id`].
+    pub id: String,
+    /// See [`Model::slug`].
+    pub slug: String,
+    /// See [`Model::department_id`].
+    pub department_id: String,
+    /// See [`Model::state`].
+    pub state: String,
+    /// See [`Model::version`].
+    pub version: i32,
+    /// See [`Model::revision`].
+    pub revision: i32,
+    /// See [`Model::content_hash`].
+    pub content_hash: String,
+    /// See [`Model::content`].
+    pub content: String,
+    /// See [`Model::author`].
+    pub author: String,
+    /// See [`Model::embargo_until`].
+    pub embargo_until: Option<i64>,
+    /// See [`Model::published_at`].
+    pub published_at: Option<i64>,
+    /// See [`Model::sort_at`].
+    pub sort_at: i64,
+    /// See [`Model::withdrawn_at`].
+    pub withdrawn_at: Option<i64>,
+    /// See [`Model::withdrawal_reason`].
+    pub withdrawal_reason: Option<String>,
+    /// See [`Model::created_by`].
+    pub created_by: String,
+    /// See [`Model::created_at`].
+    pub created_at: i64,
+    /// See [`Model::updated_at`].
+    pub updated_at: i64,
+}
+
 /// Foreign keys of `releases`.
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
 pub enum Relation {
