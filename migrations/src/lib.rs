@@ -14,6 +14,7 @@ pub use sea_orm_migration::prelude::*;
 mod m20261129_000001_initial;
 mod m20261129_000002_webhook_delivery_state;
 mod m20261129_000003_full_text_search;
+mod m20261129_000004_due_index;
 
 /// The hash the audit chain starts from: 64 zeros, the value `audit_head.hash` holds before
 /// the first audit entry is written.
@@ -30,6 +31,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261129_000001_initial::Migration),
             Box::new(m20261129_000002_webhook_delivery_state::Migration),
             Box::new(m20261129_000003_full_text_search::Migration),
+            Box::new(m20261129_000004_due_index::Migration),
         ]
     }
 }

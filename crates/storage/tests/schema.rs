@@ -51,7 +51,7 @@ const TRIGGERS: [&str; 4] = [
 const INDEXES: [&str; 11] = [
     "idx_releases_department_sort",
     "idx_releases_state_sort",
-    "idx_releases_state_embargo",
+    "idx_releases_due",
     "idx_releases_responsible_minister",
     "idx_release_offices_person",
     "idx_release_topics_topic",
