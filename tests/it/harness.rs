@@ -748,3 +748,36 @@ fn the_last_line_of_cli_output_ignores_trailing_blank_lines() {
     };
     assert_eq!(output.last_line(), "prs_abc123");
 }
+
+// ---------------------------------------------------------------------------------------------
+// Stopping the server.
+
+impl TestApp {
+    /// Sends SIGTERM to the server process, as systemd or a container runtime does to stop it.
+    pub fn terminate_server(&self) {
+        let pid = self
+            ._server
+            .id()
+            .unwrap_or_else(|| panic!("[{}] the server has already exited", self.backend));
+        let sent = std::process::Command::new("kill")
+            .args(["-TERM", &pid.to_string()])
+            .status()
+            .expect("run kill");
+        assert!(
+            sent.success(),
+            "[{}] `kill -TERM {pid}` failed: {sent}",
+            self.backend
+        );
+    }
+
+    /// Waits up to `within` for the server process to exit; `None` when it is still running.
+    pub async fn wait_for_server_exit(&mut self, within: Duration) -> Option<ExitStatus> {
+        let backend = self.backend;
+        tokio::time::timeout(within, self._server.wait())
+            .await
+            .ok()
+            .map(|status| {
+                status.unwrap_or_else(|error| panic!("[{backend}] waiting for the server: {error}"))
+            })
+    }
+}

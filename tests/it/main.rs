@@ -50,6 +50,7 @@ mod lifecycle_errors;
 mod publish_flow;
 mod roles;
 mod scheduler;
+mod shutdown;
 mod stale_version;
 mod subscriptions;
 mod viewer;
