@@ -65,6 +65,11 @@ bench backend="postgres":
 bench-smoke:
     cargo test -p pressroom-bench
 
+# Mixed reads and writes for a few minutes against a real server with two racing schedulers, on a release build (docs/benchmarks.md, "Load"): exits 1 on any error, lost write or double publication; the JSON line goes to target/load-results.jsonl
+load backend="postgres" seconds="180":
+    cargo build --release -p pressroom -p pressroom-bench
+    PRESSROOM_BENCH_POSTGRES_URL='{{bench_pg_url}}' ./target/release/pressroom-bench --json --backend {{backend}} load --seconds {{seconds}} > target/load-results.jsonl
+
 # Fuzz one target of fuzz/ (release_content or directory_input) for `seconds`; needs nightly and cargo-fuzz (docs/fuzzing.md)
 fuzz target seconds="300":
     mkdir -p fuzz/corpus/{{target}}

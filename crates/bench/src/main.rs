@@ -7,6 +7,7 @@
 
 mod audit;
 mod engine;
+mod load;
 mod publish;
 mod read;
 mod report;
@@ -68,6 +69,10 @@ enum Scenario {
     IdleRss(read::ReadArgs),
     /// Where the time of one page request goes: storage, GraphQL engine, extensions, HTTP.
     Engine(engine::EngineArgs),
+    /// Minutes of mixed reads and writes against the real server with two racing schedulers:
+    /// errors, lost writes (against the audit log) and latency. Exits 1 when a correctness
+    /// target (no error, no lost write, no double publication, intact chain) is missed.
+    Load(load::LoadArgs),
 }
 
 fn main() -> ExitCode {
@@ -89,6 +94,10 @@ fn main() -> ExitCode {
                 println!("{}", report.to_json());
             } else {
                 print!("{}", report.to_table());
+            }
+            if matches!(cli.scenario, Scenario::Load(_)) && !load::passed(&report) {
+                eprintln!("error: the load run missed a correctness target (see above)");
+                return ExitCode::FAILURE;
             }
             ExitCode::SUCCESS
         }
@@ -114,6 +123,7 @@ async fn run(cli: &Cli) -> anyhow::Result<Report> {
         Scenario::AuditVerify(args) => audit::audit_verify(&env, args).await,
         Scenario::IdleRss(args) => read::idle_rss(&env, args).await,
         Scenario::Engine(args) => engine::engine(&env, args).await,
+        Scenario::Load(args) => load::load(&env, args).await,
     }
 }
 
@@ -150,6 +160,31 @@ mod tests {
                 assert_eq!(args.releases, 1000);
                 assert_eq!(args.concurrency, 4);
                 assert_eq!(args.seconds, 1.5);
+            }
+            other => panic!("parsed as {other:?}"),
+        }
+    }
+
+    #[test]
+    fn load_takes_its_duration_and_worker_counts_as_flags() {
+        let cli = Cli::try_parse_from([
+            "pressroom-bench",
+            "--backend",
+            "postgres",
+            "load",
+            "--seconds",
+            "90",
+            "--writers",
+            "8",
+            "--readers",
+            "32",
+        ])
+        .expect("valid flags");
+        match cli.scenario {
+            Scenario::Load(args) => {
+                assert_eq!(args.seconds, 90.0);
+                assert_eq!((args.writers, args.readers), (8, 32));
+                assert_eq!(args.releases, 300);
             }
             other => panic!("parsed as {other:?}"),
         }

@@ -347,6 +347,14 @@ impl Process {
         Self::start(env, url, &all, "listening on ").await
     }
 
+    /// Starts `pressroom serve --listen 127.0.0.1:0 ARGS…` with its embedded scheduler and webhook
+    /// worker, as production runs it, and waits for its `listening on` line.
+    pub async fn serve_everything(env: &Env, url: &str, args: &[&str]) -> anyhow::Result<Self> {
+        let mut all = vec!["serve", "--listen", "127.0.0.1:0"];
+        all.extend_from_slice(args);
+        Self::start(env, url, &all, "listening on ").await
+    }
+
     /// Starts `pressroom scheduler ARGS…` and waits for its `scheduler running` line.
     pub async fn scheduler(env: &Env, url: &str, args: &[&str]) -> anyhow::Result<Self> {
         let mut all = vec!["scheduler"];
@@ -443,6 +451,15 @@ impl Process {
             }
         }
         Ok(())
+    }
+
+    /// How the process ended, if it has already.
+    pub fn exited(&mut self) -> Option<String> {
+        match self.child.try_wait() {
+            Ok(Some(status)) => Some(status.to_string()),
+            Ok(None) => None,
+            Err(error) => Some(error.to_string()),
+        }
     }
 
     /// Everything the process printed so far (for error messages).

@@ -65,8 +65,10 @@ fn pressroom_binary() -> &'static Path {
     })
 }
 
-/// Runs one scenario with `--json` on every backend and checks its object.
-fn smoke(scenario: &str, args: &[&str], keys: &[&str]) {
+/// Runs one scenario with `--json` on every backend and checks its object; returns each
+/// backend's object with the context for messages.
+fn smoke(scenario: &str, args: &[&str], keys: &[&str]) -> Vec<(Value, String)> {
+    let mut objects = Vec::new();
     for (backend, postgres_url) in backends() {
         let data_dir = tempfile::Builder::new()
             .prefix("pressroom-bench-smoke-")
@@ -113,7 +115,9 @@ fn smoke(scenario: &str, args: &[&str], keys: &[&str]) {
             .expect("read the data dir")
             .collect();
         assert!(left.is_empty(), "left behind {left:?}: {context}");
+        objects.push((object, context));
     }
+    objects
 }
 
 const READ: &[&str] = &[
@@ -203,4 +207,52 @@ fn engine_reports_each_layer() {
             "http_cpu_us",
         ],
     );
+}
+
+#[test]
+fn load_reports_no_error_and_no_lost_write() {
+    let objects = smoke(
+        "load",
+        &[
+            "--seconds",
+            "3",
+            "--writers",
+            "2",
+            "--readers",
+            "4",
+            "--releases",
+            "40",
+            "--embargo-seconds",
+            "1.5",
+        ],
+        &[
+            "requests",
+            "errors",
+            "lost_writes",
+            "p99_ms",
+            "read_p99_ms",
+            "write_p99_ms",
+            "published",
+            "double_publications",
+            "audit_chain_ok",
+        ],
+    );
+    for (object, context) in objects {
+        // Correctness, not timing: every count of something wrong is zero, and the run did
+        // publish through the racing schedulers (so that the zeros are not vacuous).
+        for key in [
+            "lost_writes",
+            "double_publications",
+            "wrong_published_at",
+            "early_reads",
+            "late_reads",
+        ] {
+            assert_eq!(object[key].as_f64(), Some(0.0), "`{key}`: {context}");
+        }
+        assert_eq!(object["audit_chain_ok"].as_f64(), Some(1.0), "{context}");
+        assert!(object["requests"].as_f64() > Some(0.0), "{context}");
+        let scheduled = object["scheduled"].as_f64().unwrap_or_default();
+        assert!(scheduled >= 1.0, "nothing was scheduled: {context}");
+        assert_eq!(object["published"].as_f64(), Some(scheduled), "{context}");
+    }
 }
