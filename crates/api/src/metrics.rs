@@ -25,11 +25,12 @@ pub struct Metrics {
     pub http_requests: IntCounterVec,
     /// Time to answer, by `method` and `route`.
     pub http_duration: HistogramVec,
-    /// GraphQL operations, by `type` (query, mutation, subscription, or `unknown` when the
-    /// document did not parse), `field` (the first root field once the document validated,
-    /// else `-`) and `outcome` (`ok`, `error`: executed with errors, `refused`: not executed).
+    /// GraphQL operations, by `type` (query, mutation, subscription, or `unknown` for a request
+    /// the gateway refused: a syntax error, a broken limit, an unknown persisted query, a
+    /// mutation over `GET`), `field` (the first root field once the document validated, else
+    /// `-`) and `outcome` (`ok`, `error`: executed with errors, `refused`: not executed).
     pub graphql_operations: IntCounterVec,
-    /// Time to execute, by `type` and `field`.
+    /// Time to prepare and execute, by `type` and `field`.
     pub graphql_duration: HistogramVec,
     /// Connections of the database pool, by `state` (`idle`, `in_use`), read at each scrape.
     pub pool_connections: IntGaugeVec,
