@@ -180,12 +180,21 @@ async fn read_interim_response(app: &TestApp, stream: &mut TcpStream) -> String 
 }
 
 /// Waits until a new connection to `address` is refused: the server has stopped accepting.
-/// Connections made before that (the signal is handled asynchronously) are closed unused.
+/// Connections made before that (the signal is handled asynchronously) are closed unused. A
+/// connection that the kernel had queued when the listener closed is reset instead of refused:
+/// that too means the server stopped accepting.
 async fn wait_until_refused(app: &TestApp, address: &str) {
     let deadline = Instant::now() + PATIENCE;
     loop {
         match TcpStream::connect(address).await {
-            Err(error) if error.kind() == ErrorKind::ConnectionRefused => return,
+            Err(error)
+                if matches!(
+                    error.kind(),
+                    ErrorKind::ConnectionRefused | ErrorKind::ConnectionReset
+                ) =>
+            {
+                return;
+            }
             Err(error) => panic!(
                 "[{}] a new connection after SIGTERM failed otherwise than refused: {error}",
                 app.backend
