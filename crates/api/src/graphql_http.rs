@@ -38,6 +38,7 @@ use crate::error::ApiError;
 use crate::gateway::{Gateway, Refusal, Transport, execution_started};
 use crate::http::RateLimit;
 use crate::http::{Auth, authenticate, graphiql_page};
+use crate::response_cache::{ResponseCache, SharedResponseCache};
 
 /// Largest request body accepted; larger ones get `413`.
 pub const MAX_BODY_BYTES: usize = 1024 * 1024;
@@ -338,15 +339,20 @@ struct ResponseBody<'a> {
 
 fn respond(media: MediaType, status: StatusCode, body: &ResponseBody<'_>) -> Response {
     match serde_json::to_vec(body) {
-        Ok(bytes) => Response::builder()
-            .status(status)
-            .content_type(media.content_type())
-            .body(bytes),
+        Ok(bytes) => respond_bytes(media, status, bytes),
         Err(err) => {
             tracing::error!(error = %err, "a GraphQL response could not be serialized");
             StatusCode::INTERNAL_SERVER_ERROR.into_response()
         }
     }
+}
+
+/// A response with an already serialized body.
+fn respond_bytes(media: MediaType, status: StatusCode, body: Vec<u8>) -> Response {
+    Response::builder()
+        .status(status)
+        .content_type(media.content_type())
+        .body(body)
 }
 
 /// A response with one error and no `data`.
@@ -385,10 +391,12 @@ fn not_acceptable() -> Response {
 }
 
 /// Authenticates, executes and answers with the status codes of the specification.
+#[allow(clippy::too_many_arguments)]
 async fn execute(
     gateway: &Gateway,
     store: &Store,
     limit: Option<&RateLimit>,
+    cache: Option<&ResponseCache>,
     headers: &HeaderMap,
     media: MediaType,
     request: async_graphql::Request,
@@ -446,6 +454,25 @@ async fn execute(
         operation = request.operation_name.as_deref().unwrap_or("-"),
     );
     let began = Instant::now();
+    // A cached answer for this caller, when no write and no embargo instant came since.
+    let ticket = match (cache, ResponseCache::key(viewer.as_ref(), &request)) {
+        (Some(cache), Some(key)) => match store.audit_seq().await {
+            Ok(generation) => {
+                if let Some(hit) = cache.get(&key, generation, store.now()) {
+                    crate::metrics::observe_response_cache("hit");
+                    crate::metrics::observe_graphql("query", &hit.field, "cached", began.elapsed());
+                    span.in_scope(|| tracing::info!(cached = true, "graphql operation"));
+                    return respond_bytes(media, StatusCode::OK, hit.body.to_vec());
+                }
+                Some((cache, key, generation))
+            }
+            Err(err) => {
+                tracing::warn!(error = %err, "the response cache is skipped");
+                None
+            }
+        },
+        _ => None,
+    };
     let prepared = match gateway.prepare(request, transport) {
         Ok(prepared) => prepared,
         Err(refusal) => {
@@ -476,7 +503,21 @@ async fn execute(
             return reply;
         }
     };
-    let request = prepared.request.data(RequestContext::new(store, viewer));
+    // The earliest pending embargo instant, read before the data, bounds how long the answer
+    // may be served again.
+    let ticket = match ticket {
+        Some(ticket) if prepared.kind == OperationType::Query => match store.next_embargo().await {
+            Ok(valid_until) => Some((ticket, valid_until)),
+            Err(err) => {
+                tracing::warn!(error = %err, "the response cache is skipped");
+                None
+            }
+        },
+        _ => None,
+    };
+    let context = RequestContext::new(store, viewer);
+    let made_at = context.now();
+    let request = prepared.request.data(context);
     let response = with_codes(
         gateway
             .schema()
@@ -507,15 +548,35 @@ async fn execute(
     } else {
         StatusCode::BAD_REQUEST
     };
-    respond(
-        media,
-        status,
-        &ResponseBody {
-            data: started.then_some(&response.data),
-            errors: &response.errors,
-            extensions: &response.extensions,
-        },
-    )
+    let body = match serde_json::to_vec(&ResponseBody {
+        data: started.then_some(&response.data),
+        errors: &response.errors,
+        extensions: &response.extensions,
+    }) {
+        Ok(body) => body,
+        Err(err) => {
+            tracing::error!(error = %err, "a GraphQL response could not be serialized");
+            return StatusCode::INTERNAL_SERVER_ERROR.into_response();
+        }
+    };
+    if let Some(((cache, key, generation), valid_until)) = ticket
+        && started
+        && response.errors.is_empty()
+    {
+        let body = std::sync::Arc::new(body);
+        if cache.put(
+            key,
+            generation,
+            made_at,
+            valid_until,
+            std::sync::Arc::clone(&body),
+            field,
+        ) {
+            crate::metrics::observe_response_cache("stored");
+        }
+        return respond_bytes(media, status, body.to_vec());
+    }
+    respond_bytes(media, status, body)
 }
 
 /// `GET /graphql`: GraphiQL for a browser without parameters, otherwise a query from the URL.
@@ -539,6 +600,9 @@ pub async fn serve_get(
                 &gateway,
                 &store,
                 request.data::<RateLimit>(),
+                request
+                    .data::<SharedResponseCache>()
+                    .and_then(|shared| shared.0.as_deref()),
                 headers,
                 media,
                 graphql,
@@ -636,6 +700,9 @@ pub async fn serve_post(
                 &gateway,
                 &store,
                 request.data::<RateLimit>(),
+                request
+                    .data::<SharedResponseCache>()
+                    .and_then(|shared| shared.0.as_deref()),
                 headers,
                 media,
                 graphql,

@@ -24,6 +24,7 @@ use pressroom_storage::Store;
 use crate::context::RequestContext;
 use crate::error::ApiError;
 use crate::gateway::Gateway;
+use crate::response_cache::{ResponseCache, SharedResponseCache};
 
 use crate::graphql_http;
 
@@ -150,6 +151,9 @@ pub struct HttpConfig {
     /// GraphQL requests each token may make per minute; beyond it `429` with `Retry-After`.
     /// `None`: no limit.
     pub rate_limit_per_minute: Option<NonZeroU32>,
+    /// GraphQL responses to integrators and anonymous callers kept for reuse
+    /// ([`crate::response_cache`]); 0 turns the cache off.
+    pub response_cache_entries: usize,
 }
 
 impl Default for HttpConfig {
@@ -158,6 +162,7 @@ impl Default for HttpConfig {
             cors_origins: Vec::new(),
             request_timeout: Duration::from_secs(30),
             rate_limit_per_minute: None,
+            response_cache_entries: crate::response_cache::DEFAULT_ENTRIES,
         }
     }
 }
@@ -219,6 +224,9 @@ pub fn app_with(store: Store, config: HttpConfig) -> impl Endpoint {
             config
                 .rate_limit_per_minute
                 .map(|n| Arc::new(RateLimiter::keyed(Quota::per_minute(n)))),
+        ))
+        .data(SharedResponseCache(
+            ResponseCache::new(config.response_cache_entries).map(Arc::new),
         ))
         .data(gateway)
         .data(store);

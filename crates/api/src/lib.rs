@@ -12,6 +12,7 @@ pub mod metrics;
 pub mod mutation;
 pub mod public;
 pub mod query;
+pub mod response_cache;
 pub mod scalars;
 pub mod schema;
 pub mod subscription;

@@ -36,6 +36,8 @@ pub struct Metrics {
     pub pool_connections: IntGaugeVec,
     /// The most connections the pool opens.
     pub pool_max: IntGauge,
+    /// GraphQL responses served from the response cache (`hit`) and kept in it (`stored`).
+    pub response_cache: IntCounterVec,
 }
 
 impl Metrics {
@@ -83,6 +85,13 @@ impl Metrics {
                         pool_max: register_int_gauge!(
                             "pressroom_db_pool_max_connections",
                             "The most database connections the pool opens"
+                        )?,
+                        response_cache: register_int_counter_vec!(
+                            Opts::new(
+                                "pressroom_graphql_response_cache_total",
+                                "GraphQL responses served from the response cache or kept in it"
+                            ),
+                            &["result"]
                         )?,
                     })
                 })();
@@ -134,6 +143,13 @@ pub fn observe_graphql(kind: &str, field: &str, outcome: &str, elapsed: Duration
         .graphql_duration
         .with_label_values(&[kind, field])
         .observe(elapsed.as_secs_f64());
+}
+
+/// Counts a use of the response cache (`hit` or `stored`).
+pub fn observe_response_cache(result: &str) {
+    if let Some(metrics) = Metrics::get() {
+        metrics.response_cache.with_label_values(&[result]).inc();
+    }
 }
 
 /// Reads the pool's gauges from `store`, just before a scrape.

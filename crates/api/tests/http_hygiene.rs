@@ -52,6 +52,7 @@ async fn cors_allows_only_the_configured_origins() {
         cors_origins: vec!["https://www.regeringen.se".into()],
         request_timeout: Duration::from_secs(5),
         rate_limit_per_minute: None,
+        ..HttpConfig::default()
     };
     let client = TestClient::new(app_with(store.clone(), config));
     let allowed = client

@@ -107,7 +107,20 @@ async fn metrics_count_http_requests_graphql_operations_and_show_the_pool() {
             "pressroom_graphql_operations_total",
             r#"field="departments",outcome="ok",type="query""#
         ),
-        3.0,
+        1.0,
+        "{after}"
+    );
+    assert_eq!(
+        delta(
+            "pressroom_graphql_operations_total",
+            r#"field="departments",outcome="cached",type="query""#
+        ),
+        2.0,
+        "the same anonymous read twice more comes from the response cache\n{after}"
+    );
+    assert_eq!(
+        delta("pressroom_graphql_response_cache_total", r#"result="hit""#),
+        2.0,
         "{after}"
     );
     assert_eq!(

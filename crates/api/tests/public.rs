@@ -1135,3 +1135,130 @@ fn the_postgres_url_helper_replaces_only_the_database() {
         "postgres://u@db/x?sslmode=disable"
     );
 }
+
+// ---------------------------------------------------------------------------------------------
+// The GraphQL response cache (crates/api/src/response_cache.rs)
+
+impl World {
+    /// A token for an integrator.
+    async fn integrator_token(&self, name: &str, embargo_access: bool) -> String {
+        self.store
+            .create_token(
+                "admin",
+                TokenGrant {
+                    user_name: name.into(),
+                    role: Role::Integrator,
+                    department: None,
+                    person_id: None,
+                    embargo_access,
+                    expires_at: None,
+                },
+            )
+            .await
+            .expect("token")
+            .token
+    }
+
+    /// The slugs and states of the releases `token` (none: anonymous) lists over GraphQL.
+    async fn listed(&self, token: Option<&str>) -> Vec<(String, String)> {
+        let body = serde_json::json!({
+            "query": "{ releases(first: 50) { nodes { slug state } } }"
+        })
+        .to_string();
+        let mut request = self
+            .client
+            .post("/graphql")
+            .header("content-type", "application/json")
+            .header("content-length", body.len());
+        let bearer = token.map(|t| format!("Bearer {t}"));
+        if let Some(bearer) = &bearer {
+            request = request.header("authorization", bearer.as_str());
+        }
+        let response = request.body(body).send().await.0;
+        assert_eq!(response.status(), StatusCode::OK, "{}", self.backend);
+        let json: Value = serde_json::from_str(
+            &response
+                .into_body()
+                .into_string()
+                .await
+                .expect("a UTF-8 body"),
+        )
+        .expect("JSON");
+        assert!(json.get("errors").is_none(), "{}: {json}", self.backend);
+        json["data"]["releases"]["nodes"]
+            .as_array()
+            .expect("nodes")
+            .iter()
+            .map(|n| (text(&n["slug"]), text(&n["state"])))
+            .collect()
+    }
+}
+
+/// The cache's hits so far, read from `/metrics` (a process-wide counter).
+async fn cache_hits(w: &World) -> f64 {
+    let metrics = w.get("/metrics").await.body;
+    metrics
+        .lines()
+        .find_map(|line| {
+            line.strip_prefix("pressroom_graphql_response_cache_total{result=\"hit\"} ")
+        })
+        .map_or(0.0, |value| value.trim().parse().expect("a number"))
+}
+
+#[tokio::test]
+async fn cached_graphql_answers_follow_every_write_and_every_embargo_instant() {
+    on_every_backend(|w| async move {
+        let monitor = w.integrator_token("monitor", false).await;
+        let agency = w.integrator_token("agency", true).await;
+        let first = w.published(w.content("Första", "sv")).await;
+        let listed = w.listed(Some(&monitor)).await;
+        assert_eq!(listed, [(first.slug.clone(), "PUBLISHED".to_owned())]);
+        let hits = cache_hits(&w).await;
+        assert_eq!(w.listed(Some(&monitor)).await, listed, "{}", w.backend);
+        assert!(
+            cache_hits(&w).await > hits,
+            "{}: the same read again is a hit",
+            w.backend
+        );
+
+        // A write anywhere ends every cached answer.
+        let second = w.published(w.content("Andra", "sv")).await;
+        let listed = w.listed(Some(&monitor)).await;
+        assert_eq!(listed.len(), 2, "{}: {listed:?}", w.backend);
+        assert_eq!(listed[0].0, second.slug, "{}", w.backend);
+
+        // An embargoed release: hidden from the public, shown to the accredited agency, each
+        // from its own cache entry.
+        let instant = june2(6, 1, 0);
+        let third = w.embargoed(w.content("Tredje", "sv"), instant).await;
+        for _ in 0..2 {
+            assert_eq!(w.listed(Some(&monitor)).await.len(), 2, "{}", w.backend);
+            assert_eq!(w.listed(None).await.len(), 2, "{}", w.backend);
+            let seen = w.listed(Some(&agency)).await;
+            assert_eq!(
+                seen.first(),
+                Some(&(third.slug.clone(), "EMBARGOED".to_owned())),
+                "{}: {seen:?}",
+                w.backend
+            );
+        }
+
+        // The instant passes with no write at all (no scheduler runs here): the cached answers
+        // end, and the release reads as published, exactly at its instant and not a
+        // microsecond before.
+        w.clock.set(instant - chrono::Duration::microseconds(1));
+        assert_eq!(w.listed(None).await.len(), 2, "{}", w.backend);
+        w.clock.set(instant);
+        for token in [None, Some(monitor.as_str()), Some(agency.as_str())] {
+            let seen = w.listed(token).await;
+            assert_eq!(
+                seen.first(),
+                Some(&(third.slug.clone(), "PUBLISHED".to_owned())),
+                "{}: {seen:?}",
+                w.backend
+            );
+        }
+        w
+    })
+    .await;
+}

@@ -113,6 +113,11 @@ struct ServeArgs {
     /// [key rate_limit_per_minute, env PRESSROOM_RATE_LIMIT_PER_MINUTE; default none: no limit].
     #[arg(long, value_parser = clap::value_parser!(u32).range(1..))]
     rate_limit_per_minute: Option<u32>,
+    /// GraphQL responses to integrators and anonymous callers kept for reuse until a write or
+    /// the next embargo instant; 0 turns the cache off
+    /// [key response_cache_entries, env PRESSROOM_RESPONSE_CACHE_ENTRIES; default 128; 0 to 100000].
+    #[arg(long)]
+    response_cache_entries: Option<usize>,
     /// Seconds requests in flight get to finish after SIGTERM or Ctrl-C
     /// [key shutdown_grace_secs, env PRESSROOM_SHUTDOWN_GRACE_SECS; default 10; 0 to 3600].
     #[arg(long)]
@@ -228,6 +233,7 @@ impl Cli {
                 overrides.request_timeout_secs = args.request_timeout_secs;
                 overrides.rate_limit_per_minute = args.rate_limit_per_minute;
                 overrides.shutdown_grace_secs = args.shutdown_grace_secs;
+                overrides.response_cache_entries = args.response_cache_entries;
                 Some(&args.scheduler)
             }
             Command::Scheduler(args) => Some(args),
@@ -313,6 +319,7 @@ async fn run(command: Command, settings: Settings) -> anyhow::Result<ExitCode> {
                     cors_origins: settings.cors_origins.clone(),
                     request_timeout: settings.request_timeout(),
                     rate_limit_per_minute: settings.rate_limit_per_minute,
+                    response_cache_entries: settings.response_cache_entries,
                 })
                 .serve(store, scheduler)
                 .await?;

@@ -60,6 +60,8 @@ pub struct Settings {
     pub rate_limit_per_minute: Option<NonZeroU32>,
     /// Seconds that requests in flight get to finish after a shutdown signal.
     pub shutdown_grace_secs: u64,
+    /// GraphQL responses to integrators and anonymous callers kept for reuse; 0: no cache.
+    pub response_cache_entries: usize,
     /// Most releases the scheduler publishes in one transaction.
     pub scheduler_batch_size: u64,
     /// Longest sleep of the scheduler between two looks at the schedule, in milliseconds.
@@ -79,6 +81,7 @@ impl Default for Settings {
             request_timeout_secs: 30,
             rate_limit_per_minute: None,
             shutdown_grace_secs: 10,
+            response_cache_entries: pressroom_api::response_cache::DEFAULT_ENTRIES,
             scheduler_batch_size: 500,
             scheduler_recheck_ms: 1_000,
         }
@@ -86,7 +89,7 @@ impl Default for Settings {
 }
 
 /// Every key, in the order of [`Settings`]; an environment variable is read only for these.
-pub const KEYS: [&str; 12] = [
+pub const KEYS: [&str; 13] = [
     "database_url",
     "log_format",
     "listen",
@@ -97,6 +100,7 @@ pub const KEYS: [&str; 12] = [
     "request_timeout_secs",
     "rate_limit_per_minute",
     "shutdown_grace_secs",
+    "response_cache_entries",
     "scheduler_batch_size",
     "scheduler_recheck_ms",
 ];
@@ -114,6 +118,7 @@ pub struct Overrides {
     pub request_timeout_secs: Option<u64>,
     pub rate_limit_per_minute: Option<u32>,
     pub shutdown_grace_secs: Option<u64>,
+    pub response_cache_entries: Option<usize>,
     pub scheduler_batch_size: Option<u64>,
     pub scheduler_recheck_ms: Option<u64>,
 }
@@ -163,6 +168,10 @@ impl Settings {
             .set_override_option("request_timeout_secs", o.request_timeout_secs)?
             .set_override_option("rate_limit_per_minute", o.rate_limit_per_minute)?
             .set_override_option("shutdown_grace_secs", o.shutdown_grace_secs)?
+            .set_override_option(
+                "response_cache_entries",
+                o.response_cache_entries.map(|n| n as u64),
+            )?
             .set_override_option("scheduler_batch_size", o.scheduler_batch_size)?
             .set_override_option("scheduler_recheck_ms", o.scheduler_recheck_ms)?;
         let mut settings: Settings = builder
@@ -184,6 +193,12 @@ impl Settings {
         within("request_timeout_secs", self.request_timeout_secs, 1, 3_600)?;
         within("shutdown_grace_secs", self.shutdown_grace_secs, 0, 3_600)?;
         within("scheduler_batch_size", self.scheduler_batch_size, 1, 10_000)?;
+        within(
+            "response_cache_entries",
+            self.response_cache_entries as u64,
+            0,
+            100_000,
+        )?;
         within(
             "scheduler_recheck_ms",
             self.scheduler_recheck_ms,

@@ -40,6 +40,20 @@ pub struct NewEntry<'a> {
     pub details: &'a BTreeMap<String, Value>,
 }
 
+impl crate::Store {
+    /// The seq of the last audit entry. Every committed write appends to the audit log in its own
+    /// transaction (releases, publications, directory, tokens, webhook endpoints; not the webhook
+    /// worker's delivery bookkeeping), so two reads that see the same number see the same data:
+    /// the generation of the GraphQL response cache.
+    pub async fn audit_seq(&self) -> StorageResult<i64> {
+        audit_head::Entity::find_by_id(1)
+            .one(self.connection())
+            .await?
+            .map(|head| head.seq)
+            .ok_or_else(|| StorageError::Internal("the audit_head row is missing".into()))
+    }
+}
+
 /// Takes the chain's head lock now rather than at the first append (a no-op update; PostgreSQL
 /// holds the row lock until the transaction ends). Writes that must not race each other before
 /// they append, such as picking a free slug, call this first.

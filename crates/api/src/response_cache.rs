@@ -1,0 +1,234 @@
+//! A cache of whole GraphQL responses to the reads of integrators and anonymous callers, the
+//! audience that asks the same listing again and again.
+//!
+//! What makes a cached response safe to serve again:
+//!
+//! - **Per caller.** The key holds the caller's identity (user name, role, embargo access; or
+//!   anonymous) beside the query text or persisted-query hash, the operation name and the
+//!   variables, so a response is only ever served to the caller it was made for. Only anonymous
+//!   callers and integrators are cached: other roles read data that changes without an audit
+//!   entry (an admin's webhook deliveries) or read little.
+//! - **No write since.** An entry records the audit log's last seq, read before the response was
+//!   computed. Every committed write appends to the audit log, in this process or any other
+//!   replica, so an entry is served only while that seq is still the last one; each request
+//!   reads it (one single-row query).
+//! - **No embargo instant since.** Releases become public at their instant at read time, before
+//!   the scheduler writes anything. An entry is valid only until the earliest embargo instant
+//!   pending when it was made (read before the response was computed); an entry made while an
+//!   instant was already due is not kept at all.
+//! - **Only clean answers.** Queries only (never a mutation), executed without any error.
+//!
+//! Tokens are checked before the cache is consulted, so a revoked or expired token gets nothing.
+
+use std::num::NonZeroUsize;
+use std::sync::{Arc, Mutex, PoisonError};
+
+use chrono::{DateTime, Utc};
+use lru::LruCache;
+use pressroom_domain::content::sha256_hex;
+use pressroom_domain::visibility::{Role, Viewer};
+
+/// Largest response body kept; larger ones are served but not cached.
+pub const MAX_CACHED_BODY_BYTES: usize = 256 * 1024;
+
+/// The default number of responses kept per process.
+pub const DEFAULT_ENTRIES: usize = 128;
+
+/// One cached response.
+struct Entry {
+    /// The audit seq read before the response was computed.
+    generation: i64,
+    /// The earliest pending embargo instant when the response was computed; `None`: none.
+    valid_until: Option<DateTime<Utc>>,
+    /// The JSON body.
+    body: Arc<Vec<u8>>,
+    /// The operation's first root field, for the metrics of a hit.
+    field: Arc<str>,
+}
+
+/// A cached answer.
+pub struct Hit {
+    /// The JSON body.
+    pub body: Arc<Vec<u8>>,
+    /// The operation's first root field.
+    pub field: Arc<str>,
+}
+
+/// The cache of a server, as the HTTP handlers find it; `None` when caching is off.
+#[derive(Clone)]
+pub struct SharedResponseCache(pub Option<Arc<ResponseCache>>);
+
+/// The cache of one server process (an LRU of at most `capacity` responses).
+pub struct ResponseCache {
+    entries: Mutex<LruCache<String, Entry>>,
+}
+
+impl ResponseCache {
+    /// A cache of at most `capacity` responses; `None` when `capacity` is 0 (caching off).
+    pub fn new(capacity: usize) -> Option<Self> {
+        NonZeroUsize::new(capacity).map(|capacity| Self {
+            entries: Mutex::new(LruCache::new(capacity)),
+        })
+    }
+
+    /// The key of a request by `viewer`, or `None` when the request may not be cached.
+    pub fn key(viewer: Option<&Viewer>, request: &async_graphql::Request) -> Option<String> {
+        let caller = match viewer {
+            None => "anonymous".to_owned(),
+            Some(v) if v.role == Role::Integrator => {
+                format!("integrator\n{}\n{}", v.user_name, v.embargo_access)
+            }
+            Some(_) => return None,
+        };
+        let document = if request.query.is_empty() {
+            let hash = request
+                .extensions
+                .get("persistedQuery")
+                .and_then(|value| value.clone().into_json().ok())
+                .and_then(|json| json.get("sha256Hash")?.as_str().map(str::to_owned))?;
+            format!("persisted\n{hash}")
+        } else {
+            format!("query\n{}", request.query)
+        };
+        let variables = serde_json::to_string(&request.variables).ok()?;
+        let operation = request.operation_name.as_deref().unwrap_or("");
+        Some(sha256_hex(
+            format!("{caller}\n{document}\n{operation}\n{variables}").as_bytes(),
+        ))
+    }
+
+    /// The body cached under `key`, if it was made at `generation` and `now` is before its
+    /// validity ends.
+    pub fn get(&self, key: &str, generation: i64, now: DateTime<Utc>) -> Option<Hit> {
+        let mut entries = self.entries.lock().unwrap_or_else(PoisonError::into_inner);
+        let entry = entries.get(key)?;
+        let fresh = entry.generation == generation && entry.valid_until.is_none_or(|end| now < end);
+        if fresh {
+            Some(Hit {
+                body: Arc::clone(&entry.body),
+                field: Arc::clone(&entry.field),
+            })
+        } else {
+            entries.pop(key);
+            None
+        }
+    }
+
+    /// Keeps `body`, the answer of an operation whose first root field is `field`, made at
+    /// `generation` with the data as of `made_at`, until `valid_until` (the earliest pending
+    /// embargo instant); returns whether it was kept.
+    pub fn put(
+        &self,
+        key: String,
+        generation: i64,
+        made_at: DateTime<Utc>,
+        valid_until: Option<DateTime<Utc>>,
+        body: Arc<Vec<u8>>,
+        field: &str,
+    ) -> bool {
+        if body.len() > MAX_CACHED_BODY_BYTES || valid_until.is_some_and(|end| end <= made_at) {
+            return false;
+        }
+        self.entries
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .put(
+                key,
+                Entry {
+                    generation,
+                    valid_until,
+                    body,
+                    field: Arc::from(field),
+                },
+            );
+        true
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    fn at(second: u32) -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(2022, 6, 2, 8, 0, second)
+            .single()
+            .expect("an instant")
+    }
+
+    fn viewer(name: &str, role: Role, embargo_access: bool) -> Viewer {
+        Viewer {
+            user_name: name.into(),
+            role,
+            department_id: None,
+            person_id: None,
+            embargo_access,
+        }
+    }
+
+    #[test]
+    fn keys_separate_callers_documents_operations_and_variables() {
+        let request = || async_graphql::Request::new("{ releases { nodes { id } } }");
+        let agency = viewer("agency", Role::Integrator, true);
+        let monitor = viewer("monitor", Role::Integrator, false);
+        let keys = [
+            ResponseCache::key(None, &request()),
+            ResponseCache::key(Some(&agency), &request()),
+            ResponseCache::key(Some(&monitor), &request()),
+            ResponseCache::key(None, &request().operation_name("A")),
+            ResponseCache::key(
+                None,
+                &request().variables(async_graphql::Variables::from_json(
+                    serde_json::json!({ "first": 5 }),
+                )),
+            ),
+        ];
+        for (i, a) in keys.iter().enumerate() {
+            assert!(a.is_some(), "{i}");
+            for b in &keys[i + 1..] {
+                assert_ne!(a, b);
+            }
+        }
+        assert_eq!(
+            ResponseCache::key(None, &request()),
+            ResponseCache::key(None, &request())
+        );
+        for role in [
+            Role::Drafter,
+            Role::Editor,
+            Role::MinisterOffice,
+            Role::Admin,
+        ] {
+            assert_eq!(
+                ResponseCache::key(Some(&viewer("x", role, false)), &request()),
+                None
+            );
+        }
+    }
+
+    #[test]
+    fn an_entry_lives_until_a_write_or_the_next_embargo_instant() {
+        let cache = ResponseCache::new(4).expect("a cache");
+        let body = Arc::new(b"{}".to_vec());
+        assert!(cache.put("k".into(), 7, at(0), Some(at(30)), Arc::clone(&body), "f"));
+        assert!(cache.get("k", 7, at(29)).is_some());
+        assert!(cache.get("k", 8, at(1)).is_none(), "a write happened");
+        assert!(
+            cache.get("k", 7, at(1)).is_none(),
+            "a stale entry is dropped"
+        );
+
+        assert!(cache.put("k".into(), 7, at(0), Some(at(30)), Arc::clone(&body), "f"));
+        assert!(cache.get("k", 7, at(30)).is_none(), "the instant came");
+
+        assert!(
+            !cache.put("k".into(), 7, at(30), Some(at(30)), Arc::clone(&body), "f"),
+            "an instant already due is not cached over"
+        );
+        assert!(cache.put("k".into(), 7, at(0), None, Arc::clone(&body), "f"));
+        assert!(cache.get("k", 7, at(59)).is_some(), "no embargo pending");
+        let big = Arc::new(vec![b' '; MAX_CACHED_BODY_BYTES + 1]);
+        assert!(!cache.put("big".into(), 7, at(0), None, big, "f"));
+        assert!(ResponseCache::new(0).is_none());
+    }
+}
