@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use async_graphql::Context;
-use async_graphql::dataloader::{DataLoader, Loader};
+use async_graphql::dataloader::{DataLoader, HashMapCache, Loader};
 use chrono::{DateTime, Utc};
 use pressroom_domain::approval::ApprovalRecord;
 use pressroom_domain::visibility::Viewer;
@@ -25,15 +25,15 @@ pub struct RequestContext {
     fixed_now: Option<DateTime<Utc>>,
     store: Store,
     /// Departments by id.
-    pub departments: DataLoader<StoreLoader>,
+    pub departments: DataLoader<StoreLoader, HashMapCache>,
     /// People by id.
-    pub people: DataLoader<StoreLoader>,
+    pub people: DataLoader<StoreLoader, HashMapCache>,
     /// Approval records by release id.
-    pub approvals: DataLoader<StoreLoader>,
+    pub approvals: DataLoader<StoreLoader, HashMapCache>,
     /// Corrections by release id.
-    pub corrections: DataLoader<StoreLoader>,
+    pub corrections: DataLoader<StoreLoader, HashMapCache>,
     /// Releases by id, as this viewer may see them.
-    pub releases: DataLoader<StoreLoader>,
+    pub releases: DataLoader<StoreLoader, HashMapCache>,
 }
 
 impl RequestContext {
@@ -60,7 +60,7 @@ impl RequestContext {
 
     fn build(store: &Store, viewer: Option<Viewer>, fixed_now: Option<DateTime<Utc>>) -> Self {
         let loader = |kind| {
-            DataLoader::new(
+            DataLoader::with_cache(
                 StoreLoader {
                     store: store.clone(),
                     kind,
@@ -68,6 +68,7 @@ impl RequestContext {
                     fixed_now,
                 },
                 tokio::spawn,
+                HashMapCache::default(),
             )
         };
         Self {

@@ -176,8 +176,12 @@ async fn a_page_of_releases_costs_a_constant_number_of_statements() {
             "{}: statements for 5 vs 20 releases: {costs:?}",
             test_db.backend_name
         );
+        // The token, the page, then one batch each: departments and people (primed for the
+        // whole page, then answered from the request's loader cache), approvals, corrections
+        // and the releases of `translationOf`. Without the priming or without the cache the
+        // same page cost 10 to 12.
         assert!(
-            costs[1] <= 12,
+            costs[1] <= 7,
             "{}: a page costs {} statements",
             test_db.backend_name,
             costs[1]
