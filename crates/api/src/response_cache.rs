@@ -80,16 +80,20 @@ impl ResponseCache {
             }
             Some(_) => return None,
         };
-        let document = if request.query.is_empty() {
-            let hash = request
-                .extensions
-                .get("persistedQuery")
-                .and_then(|value| value.clone().into_json().ok())
-                .and_then(|json| json.get("sha256Hash")?.as_str().map(str::to_owned))?;
-            format!("persisted\n{hash}")
-        } else {
-            format!("query\n{}", request.query)
+        // The persisted-query hash is part of the key even beside a query text, so that a text
+        // sent with a wrong hash still meets the gateway's refusal instead of a cached answer.
+        let persisted = match request.extensions.get("persistedQuery") {
+            Some(value) => value
+                .clone()
+                .into_json()
+                .ok()
+                .and_then(|json| json.get("sha256Hash")?.as_str().map(str::to_owned))?,
+            None => String::new(),
         };
+        if request.query.is_empty() && persisted.is_empty() {
+            return None;
+        }
+        let document = format!("{persisted}\n{}", request.query);
         let variables = serde_json::to_string(&request.variables).ok()?;
         let operation = request.operation_name.as_deref().unwrap_or("");
         Some(sha256_hex(
