@@ -1140,25 +1140,6 @@ fn the_postgres_url_helper_replaces_only_the_database() {
 // The GraphQL response cache (crates/api/src/response_cache.rs)
 
 impl World {
-    /// A token for an integrator.
-    async fn integrator_token(&self, name: &str, embargo_access: bool) -> String {
-        self.store
-            .create_token(
-                "admin",
-                TokenGrant {
-                    user_name: name.into(),
-                    role: Role::Integrator,
-                    department: None,
-                    person_id: None,
-                    embargo_access,
-                    expires_at: None,
-                },
-            )
-            .await
-            .expect("token")
-            .token
-    }
-
     /// The slugs and states of the releases `token` (none: anonymous) lists over GraphQL.
     async fn listed(&self, token: Option<&str>) -> Vec<(String, String)> {
         let body = serde_json::json!({
@@ -1208,8 +1189,8 @@ async fn cache_hits(w: &World) -> f64 {
 #[tokio::test]
 async fn cached_graphql_answers_follow_every_write_and_every_embargo_instant() {
     on_every_backend(|w| async move {
-        let monitor = w.integrator_token("monitor", false).await;
-        let agency = w.integrator_token("agency", true).await;
+        let monitor = w.token("monitor", false).await;
+        let agency = w.token("agency", true).await;
         let first = w.published(w.content("Första", "sv")).await;
         let listed = w.listed(Some(&monitor)).await;
         assert_eq!(listed, [(first.slug.clone(), "PUBLISHED".to_owned())]);
