@@ -348,7 +348,7 @@ fn respond(media: MediaType, status: StatusCode, body: &ResponseBody<'_>) -> Res
 }
 
 /// A response with an already serialized body.
-fn respond_bytes(media: MediaType, status: StatusCode, body: Vec<u8>) -> Response {
+fn respond_bytes(media: MediaType, status: StatusCode, body: impl Into<Body>) -> Response {
     Response::builder()
         .status(status)
         .content_type(media.content_type())
@@ -390,18 +390,21 @@ fn not_acceptable() -> Response {
     )
 }
 
-/// Authenticates, executes and answers with the status codes of the specification.
-#[allow(clippy::too_many_arguments)]
+/// Authenticates, executes and answers with the status codes of the specification. The rate
+/// limit and the response cache come from the HTTP request's data.
 async fn execute(
     gateway: &Gateway,
     store: &Store,
-    limit: Option<&RateLimit>,
-    cache: Option<&ResponseCache>,
-    headers: &HeaderMap,
+    http: &Request,
     media: MediaType,
     request: async_graphql::Request,
     transport: Transport,
 ) -> Response {
+    let headers = http.headers();
+    let limit = http.data::<RateLimit>();
+    let cache = http
+        .data::<SharedResponseCache>()
+        .and_then(|shared| shared.0.as_deref());
     let authorization = headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok());
@@ -462,7 +465,7 @@ async fn execute(
                     crate::metrics::observe_response_cache("hit");
                     crate::metrics::observe_graphql("query", &hit.field, "cached", began.elapsed());
                     span.in_scope(|| tracing::info!(cached = true, "graphql operation"));
-                    return respond_bytes(media, StatusCode::OK, hit.body.to_vec());
+                    return respond_bytes(media, StatusCode::OK, hit.body);
                 }
                 Some((cache, key, generation))
             }
@@ -563,18 +566,11 @@ async fn execute(
         && started
         && response.errors.is_empty()
     {
-        let body = std::sync::Arc::new(body);
-        if cache.put(
-            key,
-            generation,
-            made_at,
-            valid_until,
-            std::sync::Arc::clone(&body),
-            field,
-        ) {
+        let body = bytes::Bytes::from(body);
+        if cache.put(key, generation, made_at, valid_until, body.clone(), field) {
             crate::metrics::observe_response_cache("stored");
         }
-        return respond_bytes(media, status, body.to_vec());
+        return respond_bytes(media, status, body);
     }
     respond_bytes(media, status, body)
 }
@@ -599,11 +595,7 @@ pub async fn serve_get(
             execute(
                 &gateway,
                 &store,
-                request.data::<RateLimit>(),
-                request
-                    .data::<SharedResponseCache>()
-                    .and_then(|shared| shared.0.as_deref()),
-                headers,
+                request,
                 media,
                 graphql,
                 Transport::HttpGet,
@@ -699,11 +691,7 @@ pub async fn serve_post(
             execute(
                 &gateway,
                 &store,
-                request.data::<RateLimit>(),
-                request
-                    .data::<SharedResponseCache>()
-                    .and_then(|shared| shared.0.as_deref()),
-                headers,
+                request,
                 media,
                 graphql,
                 Transport::HttpPost,

@@ -263,7 +263,7 @@ pub fn app_with(store: Store, config: HttpConfig) -> impl Endpoint {
                 Err(error) => (error.data::<PathPattern>(), error.status()),
             };
             let route = pattern.map_or("unmatched", |pattern| &*pattern.0);
-            crate::metrics::observe_http(&method, route, status.as_u16(), began.elapsed());
+            crate::metrics::observe_http(&method, route, status, began.elapsed());
             result
         })
         .with(RequestId::default().reuse_id(ReuseId::Use))

@@ -6,7 +6,7 @@
 use std::sync::OnceLock;
 use std::time::Duration;
 
-use poem::http::Method;
+use poem::http::{Method, StatusCode};
 use pressroom_storage::Store;
 use prometheus::{
     HistogramOpts, HistogramVec, IntCounterVec, IntGauge, IntGaugeVec, Opts,
@@ -105,7 +105,7 @@ impl Metrics {
 
 /// Counts one HTTP request; `route` is the pattern that matched (`/releases/:slug`), or
 /// `unmatched`.
-pub fn observe_http(method: &Method, route: &str, status: u16, elapsed: Duration) {
+pub fn observe_http(method: &Method, route: &str, status: StatusCode, elapsed: Duration) {
     let Some(metrics) = Metrics::get() else {
         return;
     };
@@ -119,7 +119,6 @@ pub fn observe_http(method: &Method, route: &str, status: u16, elapsed: Duration
         Method::DELETE => "DELETE",
         _ => "other",
     };
-    let status = status.to_string();
     metrics
         .http_requests
         .with_label_values(&[method, route, status.as_str()])

@@ -23,6 +23,7 @@
 use std::num::NonZeroUsize;
 use std::sync::{Arc, Mutex, PoisonError};
 
+use bytes::Bytes;
 use chrono::{DateTime, Utc};
 use lru::LruCache;
 use pressroom_domain::content::sha256_hex;
@@ -41,7 +42,7 @@ struct Entry {
     /// The earliest pending embargo instant when the response was computed; `None`: none.
     valid_until: Option<DateTime<Utc>>,
     /// The JSON body.
-    body: Arc<Vec<u8>>,
+    body: Bytes,
     /// The operation's first root field, for the metrics of a hit.
     field: Arc<str>,
 }
@@ -49,7 +50,7 @@ struct Entry {
 /// A cached answer.
 pub struct Hit {
     /// The JSON body.
-    pub body: Arc<Vec<u8>>,
+    pub body: Bytes,
     /// The operation's first root field.
     pub field: Arc<str>,
 }
@@ -83,12 +84,12 @@ impl ResponseCache {
         // The persisted-query hash is part of the key even beside a query text, so that a text
         // sent with a wrong hash still meets the gateway's refusal instead of a cached answer.
         let persisted = match request.extensions.get("persistedQuery") {
-            Some(value) => value
-                .clone()
-                .into_json()
-                .ok()
-                .and_then(|json| json.get("sha256Hash")?.as_str().map(str::to_owned))?,
-            None => String::new(),
+            Some(async_graphql::Value::Object(fields)) => match fields.get("sha256Hash") {
+                Some(async_graphql::Value::String(hash)) => hash.as_str(),
+                _ => return None,
+            },
+            Some(_) => return None,
+            None => "",
         };
         if request.query.is_empty() && persisted.is_empty() {
             return None;
@@ -109,7 +110,7 @@ impl ResponseCache {
         let fresh = entry.generation == generation && entry.valid_until.is_none_or(|end| now < end);
         if fresh {
             Some(Hit {
-                body: Arc::clone(&entry.body),
+                body: entry.body.clone(),
                 field: Arc::clone(&entry.field),
             })
         } else {
@@ -127,7 +128,7 @@ impl ResponseCache {
         generation: i64,
         made_at: DateTime<Utc>,
         valid_until: Option<DateTime<Utc>>,
-        body: Arc<Vec<u8>>,
+        body: Bytes,
         field: &str,
     ) -> bool {
         if body.len() > MAX_CACHED_BODY_BYTES || valid_until.is_some_and(|end| end <= made_at) {
@@ -213,8 +214,8 @@ mod tests {
     #[test]
     fn an_entry_lives_until_a_write_or_the_next_embargo_instant() {
         let cache = ResponseCache::new(4).expect("a cache");
-        let body = Arc::new(b"{}".to_vec());
-        assert!(cache.put("k".into(), 7, at(0), Some(at(30)), Arc::clone(&body), "f"));
+        let body = Bytes::from_static(b"{}");
+        assert!(cache.put("k".into(), 7, at(0), Some(at(30)), body.clone(), "f"));
         assert!(cache.get("k", 7, at(29)).is_some());
         assert!(cache.get("k", 8, at(1)).is_none(), "a write happened");
         assert!(
@@ -222,16 +223,16 @@ mod tests {
             "a stale entry is dropped"
         );
 
-        assert!(cache.put("k".into(), 7, at(0), Some(at(30)), Arc::clone(&body), "f"));
+        assert!(cache.put("k".into(), 7, at(0), Some(at(30)), body.clone(), "f"));
         assert!(cache.get("k", 7, at(30)).is_none(), "the instant came");
 
         assert!(
-            !cache.put("k".into(), 7, at(30), Some(at(30)), Arc::clone(&body), "f"),
+            !cache.put("k".into(), 7, at(30), Some(at(30)), body.clone(), "f"),
             "an instant already due is not cached over"
         );
-        assert!(cache.put("k".into(), 7, at(0), None, Arc::clone(&body), "f"));
+        assert!(cache.put("k".into(), 7, at(0), None, body.clone(), "f"));
         assert!(cache.get("k", 7, at(59)).is_some(), "no embargo pending");
-        let big = Arc::new(vec![b' '; MAX_CACHED_BODY_BYTES + 1]);
+        let big = Bytes::from(vec![b' '; MAX_CACHED_BODY_BYTES + 1]);
         assert!(!cache.put("big".into(), 7, at(0), None, big, "f"));
         assert!(ResponseCache::new(0).is_none());
     }
