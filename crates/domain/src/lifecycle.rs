@@ -463,7 +463,17 @@ impl Release {
         let mut after = self.next_version();
         match command {
             Command::Update(content) => {
+                // Outside DRAFT an update moves the release (back) to review; with the same
+                // content that would leave it IN_REVIEW under approvals that still cover it, in
+                // no office's queue. So a no-op update changes nothing there and is refused, as a
+                // no-op correction is. In DRAFT it is harmless (the state stays) and allowed.
                 if self.state != State::Draft {
+                    if content.content_hash() == self.content_hash {
+                        return Err(DomainError::validation(
+                            "input",
+                            "the update does not change the content",
+                        ));
+                    }
                     content.check_complete()?;
                 }
                 let voided = self.replace_content(&mut after, content, actor);

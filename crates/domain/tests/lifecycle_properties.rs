@@ -205,6 +205,11 @@ proptest! {
                             prop_assert!(approvals_cover(&t.after), "went public without full approval");
                             first_public = Some(t.after.content.clone());
                         }
+                        if t.action == Action::Update && t.from != Some(State::Draft) {
+                            // Outside DRAFT an update that changes nothing is refused, so every
+                            // accepted one makes a new revision.
+                            prop_assert!(t.new_revision, "a no-op update moved a {:?} release", t.from);
+                        }
                         if t.action == Action::Correct {
                             let public = first_public.as_ref().expect("a correction follows publication");
                             prop_assert!(t.after.content.quotes().eq(public.quotes()), "a correction changed a quote");
@@ -440,4 +445,53 @@ fn the_scheduler_refuses_content_without_covering_approvals_and_sends_it_back_to
     assert_eq!(step.after.embargo_until, None);
     assert!(is_listed(step.action, State::Embargoed, State::InReview));
     assert!(step.event.is_none());
+}
+
+#[test]
+fn an_update_with_the_current_content_is_refused_outside_draft_and_changes_nothing() {
+    let now = t0();
+    let drafter = viewer("dana", Role::Drafter, Some("d1"), None);
+    let office = viewer("anna", Role::MinisterOffice, None, Some("a"));
+    let draft = Release::create("r1".into(), "d1".into(), content(0), &drafter)
+        .expect("create")
+        .after;
+    // In DRAFT the same content is accepted: the state stays, no new revision.
+    let same_draft = draft
+        .apply(&drafter, Command::Update(content(0)), now)
+        .expect("a draft may be saved unchanged")
+        .remove(0);
+    assert_eq!(same_draft.after.state, State::Draft);
+    assert!(!same_draft.new_revision);
+
+    let in_review = draft
+        .apply(&drafter, Command::SubmitForReview, now)
+        .expect("submit")
+        .remove(0)
+        .after;
+    let approved = in_review
+        .apply(&office, Command::Approve, now)
+        .expect("approve")
+        .remove(0)
+        .after;
+    assert_eq!(approved.state, State::Approved);
+    let embargoed = approved
+        .apply(&drafter, Command::Schedule(now + Duration::hours(1)), now)
+        .expect("schedule")
+        .remove(0)
+        .after;
+    for release in [&in_review, &approved, &embargoed] {
+        let refused = release
+            .apply(&drafter, Command::Update(content(0)), now)
+            .map(|_| ())
+            .unwrap_err();
+        assert_eq!(refused.code(), "VALIDATION", "{:?}", release.state);
+        assert_eq!(refused.field(), Some("input"));
+        // A real change is still accepted and goes back to review.
+        let changed = release
+            .apply(&drafter, Command::Update(content(2)), now)
+            .expect("a real change is accepted")
+            .remove(0);
+        assert_eq!(changed.after.state, State::InReview);
+        assert!(changed.new_revision);
+    }
 }

@@ -262,6 +262,84 @@ async fn a_refused_action_changes_nothing() {
 }
 
 #[tokio::test]
+async fn an_update_with_the_current_content_of_an_approved_or_embargoed_release_changes_nothing() {
+    for test_db in common::test_databases().await {
+        let w = world(&test_db.url).await;
+        let same = || content(&w, "Högnivåmötet", None);
+        let r = w
+            .store
+            .create_release(&w.drafter, "miljodepartementet", same())
+            .await
+            .expect("create");
+        let r = w
+            .store
+            .act(&w.drafter, &r.id, 1, Command::SubmitForReview, None)
+            .await
+            .expect("submit");
+        let approved = w
+            .store
+            .act(&w.office_a, &r.id, 2, Command::Approve, None)
+            .await
+            .expect("approve");
+        assert_eq!(approved.state, State::Approved);
+        let until = w.store.now() + Duration::hours(2);
+        let embargoed = w
+            .store
+            .act(&w.drafter, &r.id, 3, Command::Schedule(until), None)
+            .await
+            .expect("schedule");
+        assert_eq!(embargoed.state, State::Embargoed);
+        let count = audit_count(&w.store).await;
+        let refused = w
+            .store
+            .act(&w.drafter, &r.id, 4, Command::Update(same()), None)
+            .await
+            .map(|_| ())
+            .unwrap_err();
+        assert_eq!(refused.code(), "VALIDATION", "{}", test_db.backend_name);
+        assert_eq!(audit_count(&w.store).await, count);
+        let now = w.store.now();
+        let again = w
+            .store
+            .secure_release(Some(&w.drafter), &r.id, now)
+            .await
+            .expect("read")
+            .expect("visible");
+        assert_eq!(again, embargoed, "{}", test_db.backend_name);
+        // Cancelled back to APPROVED, the same update is refused too, and the office's queue
+        // stays empty because nothing went back to review.
+        let approved = w
+            .store
+            .act(
+                &w.editor,
+                &r.id,
+                4,
+                Command::CancelEmbargo("Nytt datum".into()),
+                None,
+            )
+            .await
+            .expect("cancel");
+        assert_eq!(approved.state, State::Approved);
+        let refused = w
+            .store
+            .act(&w.drafter, &r.id, 5, Command::Update(same()), None)
+            .await
+            .map(|_| ())
+            .unwrap_err();
+        assert_eq!(refused.code(), "VALIDATION", "{}", test_db.backend_name);
+        let again = w
+            .store
+            .secure_release(Some(&w.drafter), &r.id, now)
+            .await
+            .expect("read")
+            .expect("visible");
+        assert_eq!(again, approved);
+        drop(w);
+        test_db.cleanup().await;
+    }
+}
+
+#[tokio::test]
 async fn concurrent_writers_with_the_same_version_produce_exactly_one_write() {
     for test_db in common::test_databases().await {
         let w = world(&test_db.url).await;
