@@ -304,9 +304,68 @@ impl ReleaseContent {
     }
 
     /// The canonical encoding (see the module documentation).
+    ///
+    /// Written by hand rather than through `serde_json::to_string`, whose `Result` would need a
+    /// fallback that could silently hash something else: this cannot fail. A test checks that
+    /// it is byte for byte what `serde_json` makes of the same content (and `Deserialize` reads
+    /// it back).
     pub fn canonical_json(&self) -> String {
-        // Serializing plain structs, enums, strings and vectors cannot fail.
-        serde_json::to_string(self).unwrap_or_default()
+        let mut out = String::with_capacity(256);
+        out.push_str("{\"kind\":");
+        push_json_string(&mut out, self.kind.as_str());
+        out.push_str(",\"language\":");
+        push_json_string(&mut out, &self.language);
+        out.push_str(",\"responsibleMinisterId\":");
+        push_json_optional(&mut out, self.responsible_minister_id.as_deref());
+        out.push_str(",\"title\":");
+        push_json_string(&mut out, &self.title);
+        out.push_str(",\"lead\":");
+        push_json_string(&mut out, &self.lead);
+        out.push_str(",\"body\":");
+        push_json_array(&mut out, &self.body, |out, block| match block {
+            Block::Paragraph { text } => {
+                out.push_str("{\"paragraph\":{\"text\":");
+                push_json_string(out, text);
+                out.push_str("}}");
+            }
+            Block::Quote { speaker_id, text } => {
+                out.push_str("{\"quote\":{\"speakerId\":");
+                push_json_string(out, speaker_id);
+                out.push_str(",\"text\":");
+                push_json_string(out, text);
+                out.push_str("}}");
+            }
+        });
+        out.push_str(",\"contacts\":");
+        push_json_array(&mut out, &self.contacts, |out, contact| {
+            out.push_str("{\"name\":");
+            push_json_string(out, &contact.name);
+            out.push_str(",\"role\":");
+            push_json_optional(out, contact.role.as_deref());
+            out.push_str(",\"phone\":");
+            push_json_optional(out, contact.phone.as_deref());
+            out.push_str(",\"mobile\":");
+            push_json_optional(out, contact.mobile.as_deref());
+            out.push_str(",\"email\":");
+            push_json_optional(out, contact.email.as_deref());
+            out.push('}');
+        });
+        out.push_str(",\"factBoxes\":");
+        push_json_array(&mut out, &self.fact_boxes, |out, fact_box| {
+            out.push_str("{\"heading\":");
+            push_json_string(out, &fact_box.heading);
+            out.push_str(",\"text\":");
+            push_json_string(out, &fact_box.text);
+            out.push('}');
+        });
+        out.push_str(",\"topics\":");
+        push_json_array(&mut out, &self.topics, |out, topic| {
+            push_json_string(out, topic)
+        });
+        out.push_str(",\"translationOf\":");
+        push_json_optional(&mut out, self.translation_of.as_deref());
+        out.push('}');
+        out
     }
 
     /// Lowercase hex SHA-256 of the canonical encoding.
@@ -404,7 +463,14 @@ impl ReleaseContent {
             .filter(|q| q.speaker_id == person_id)
             .map(|q| q.text)
             .collect();
-        let encoded = serde_json::to_string(&(person_id, theirs)).unwrap_or_default();
+        // `[personId,[text,…]]`, as serde_json encodes the pair, written so it cannot fail.
+        let mut encoded = String::from("[");
+        push_json_string(&mut encoded, person_id);
+        encoded.push(',');
+        push_json_array(&mut encoded, &theirs, |out, text| {
+            push_json_string(out, text)
+        });
+        encoded.push(']');
         sha256_hex(encoded.as_bytes())
     }
 
@@ -441,6 +507,54 @@ impl ReleaseContent {
 /// Lowercase hex SHA-256 of bytes.
 pub fn sha256_hex(bytes: &[u8]) -> String {
     hex::encode(Sha256::digest(bytes))
+}
+
+/// Appends `value` as a JSON string exactly as `serde_json` writes it: `"` and `\` escaped,
+/// the control characters U+0000 to U+001F as `\b`, `\t`, `\n`, `\f`, `\r` or `\u00xx`
+/// (lowercase hex), everything else as is. The canonical encodings that are hashed are built
+/// from this and the helpers beside it, so they cannot fail.
+pub fn push_json_string(out: &mut String, value: &str) {
+    out.push('"');
+    for c in value.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\u{08}' => out.push_str("\\b"),
+            '\t' => out.push_str("\\t"),
+            '\n' => out.push_str("\\n"),
+            '\u{0c}' => out.push_str("\\f"),
+            '\r' => out.push_str("\\r"),
+            c if u32::from(c) < 0x20 => {
+                const HEX: &[u8; 16] = b"0123456789abcdef";
+                let n = u32::from(c) as usize;
+                out.push_str("\\u00");
+                out.push(char::from(HEX[n >> 4]));
+                out.push(char::from(HEX[n & 0xf]));
+            }
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+}
+
+/// Appends `value` as a JSON string, or `null`.
+pub fn push_json_optional(out: &mut String, value: Option<&str>) {
+    match value {
+        Some(value) => push_json_string(out, value),
+        None => out.push_str("null"),
+    }
+}
+
+/// Appends a JSON array of `items`, each written by `item`, without white space.
+pub fn push_json_array<T>(out: &mut String, items: &[T], mut item: impl FnMut(&mut String, &T)) {
+    out.push('[');
+    for (i, each) in items.iter().enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        item(out, each);
+    }
+    out.push(']');
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -628,6 +742,50 @@ mod tests {
         assert_eq!(back, content);
         assert_eq!(back.lead().as_bytes(), sample_input().lead.as_bytes());
         assert!(content.canonical_json().contains("fortsätter"));
+    }
+
+    #[test]
+    fn json_strings_are_escaped_exactly_as_serde_json_escapes_them() {
+        let every_ascii: String = (0u8..=0x7f).map(char::from).collect();
+        for value in [
+            every_ascii.as_str(),
+            "",
+            "– Havet kan inte vänta.\u{a0}\"citat\" \\ \u{2028}\u{1f600}",
+        ] {
+            let mut ours = String::new();
+            push_json_string(&mut ours, value);
+            assert_eq!(ours, serde_json::to_string(value).expect("serializes"));
+        }
+    }
+
+    #[test]
+    fn the_canonical_encoding_is_byte_for_byte_what_serde_json_makes_of_the_content() {
+        let mut input = sample_input();
+        input.translation_of = Some("r0".into());
+        input.contacts.push(Contact {
+            name: "Anna \"A\" \\ B".into(),
+            role: None,
+            phone: None,
+            mobile: None,
+            email: Some("anna@example.se".into()),
+        });
+        for content in [
+            ReleaseContent::parse(sample_input()).expect("valid"),
+            ReleaseContent::parse(input).expect("valid"),
+        ] {
+            let by_serde = serde_json::to_string(&content).expect("serializes");
+            assert_eq!(content.canonical_json(), by_serde);
+            let theirs: Vec<&str> = content
+                .quotes()
+                .filter(|q| q.speaker_id == "minister-a")
+                .map(|q| q.text)
+                .collect();
+            let pair = serde_json::to_string(&("minister-a", theirs)).expect("serializes");
+            assert_eq!(
+                content.quotes_hash("minister-a"),
+                sha256_hex(pair.as_bytes())
+            );
+        }
     }
 
     #[test]

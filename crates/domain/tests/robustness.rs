@@ -77,6 +77,8 @@ proptest! {
             Ok(content) => {
                 // Valid content always hashes and round-trips.
                 prop_assert_eq!(content.content_hash().len(), 64);
+                // The hand-written canonical encoding is what serde_json makes of the content.
+                prop_assert_eq!(content.canonical_json(), serde_json::to_string(&content).expect("serializes"));
                 let back = ReleaseContent::from_canonical_json(&content.canonical_json()).expect("round trip");
                 prop_assert_eq!(back, content);
             }

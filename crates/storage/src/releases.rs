@@ -507,7 +507,14 @@ pub(crate) fn event_payload(release: &Release, slug: &str, department_slug: &str
     ]
     .into_iter()
     .collect();
-    serde_json::to_string(&payload).unwrap_or_default()
+    // A JSON value always serializes (its `Display` cannot fail), so no fallback is needed.
+    serde_json::Value::Object(
+        payload
+            .into_iter()
+            .map(|(k, v)| (k.to_owned(), v))
+            .collect(),
+    )
+    .to_string()
 }
 
 /// Approval records of several releases, oldest first, keyed by release id (one query).
