@@ -887,6 +887,77 @@ fn input_of(content: &ReleaseContent) -> ContentInput {
 }
 
 #[tokio::test]
+async fn a_quote_s_own_closing_punctuation_meets_the_attribution_in_swedish_style_everywhere() {
+    on_every_backend(|w| async move {
+        w.clock.set(june2(7, 0, 0));
+        let example = w.content(TITLE, "sv");
+        let mut body = example.body().to_vec();
+        body.push(Block::Quote {
+            speaker_id: w.minister.clone(),
+            text: "Havet kan inte vänta.".into(),
+        });
+        body.push(Block::Quote {
+            speaker_id: w.minister.clone(),
+            text: "Varför väntar vi?".into(),
+        });
+        let content = ReleaseContent::parse(ContentInput {
+            body,
+            ..input_of(&example)
+        })
+        .expect("valid content");
+        let r = w.published(content).await;
+        let says =
+            "<span class=\"attribution\">säger klimat- och miljöminister Annika Strandhäll</span>";
+        // The fixture's quotes have no closing punctuation and take the comma, as on the
+        // ministry's page; a full stop gives way to the comma; a question mark stays alone.
+        let expected = [
+            "<p>– Sverige ska axla".to_owned(),
+            format!("den tunga industrin, {says}"),
+            format!("<p>– Havet kan inte vänta, {says}</p>"),
+            format!("<p>– Varför väntar vi? {says}</p>"),
+        ];
+        let page = w.get(&format!("/releases/{}", r.slug)).await.body;
+        let feed = w.get("/feeds/releases.atom").await.body;
+        let feed = feed_rs::parser::parse(feed.as_bytes()).expect("the feed parses");
+        let atom = feed.entries[0]
+            .content
+            .as_ref()
+            .and_then(|c| c.body.clone())
+            .expect("content");
+        let ninjs = w.get(&format!("/releases/{}.json", r.slug)).await.json();
+        let ninjs = text(&ninjs["bodies"][0]["value"]);
+        for (surface, html) in [("page", &page), ("atom", &atom), ("ninjs", &ninjs)] {
+            for wanted in &expected {
+                assert!(
+                    html.contains(wanted),
+                    "{}: {surface} lacks {wanted}: {html}",
+                    w.backend
+                );
+            }
+            assert!(
+                !html.contains("vänta.,") && !html.contains("vi?,"),
+                "{surface}: {html}"
+            );
+        }
+        // What is stored (and what the API gives) keeps the text as written.
+        let stored = w
+            .store
+            .secure_release(Some(&w.drafter), &r.id, w.store.now())
+            .await
+            .expect("read")
+            .expect("visible");
+        assert!(
+            stored
+                .content
+                .quotes()
+                .any(|q| q.text == "Havet kan inte vänta.")
+        );
+        w
+    })
+    .await;
+}
+
+#[tokio::test]
 async fn ninjs_is_valid_for_published_corrected_and_withdrawn_releases() {
     on_every_backend(|w| async move {
         let validator = ninjs_validator();

@@ -1,5 +1,6 @@
 //! HTML fragments shared by the page, the Atom entries and the ninjs bodies, so that a quote
-//! reads the same everywhere: `– <text>, säger <title> <Name>` inside a `<blockquote>`.
+//! reads the same everywhere: `– <text>, säger <title> <Name>` inside a `<blockquote>`, with the
+//! quote's own closing punctuation handled by [`quote_before_attribution`].
 //!
 //! Every fragment is an askama template: the release's text is plain text and askama escapes it
 //! (`<`, `>`, `&`, `"`, `'`) on the way out; nothing else touches it, so Swedish letters, en dashes
@@ -22,6 +23,8 @@ pub struct BodyHtml<'a> {
 struct BlockView<'a> {
     quote: bool,
     text: &'a str,
+    /// What goes between a quote's text and its attribution: `", "` or `" "`.
+    separator: &'static str,
     /// "säger klimat- och miljöminister Annika Strandhäll"; `None` for paragraphs, and for a
     /// quote whose speaker is no longer in the directory (the words stay, unattributed).
     attribution: Option<String>,
@@ -64,6 +67,22 @@ impl<'a> Phone<'a> {
     }
 }
 
+/// A quote's text as it is printed before its attribution, and the separator that follows it:
+/// the one home of the rule, used by every output (HTML page, Atom, ninjs).
+///
+/// Swedish (and English) press style closes a quote with the attribution, so the quote's own
+/// full stop goes: `Havet kan inte vänta.` reads `– Havet kan inte vänta, säger …`. A question
+/// or exclamation mark stays and takes no comma: `– Varför väntar vi? säger …`; so does an
+/// ellipsis (`…` or `...`). Trailing white space is dropped. The stored text never changes.
+pub fn quote_before_attribution(text: &str) -> (&str, &'static str) {
+    let text = text.trim_end();
+    if text.ends_with(['?', '!', '…']) || text.ends_with("...") {
+        (text, " ")
+    } else {
+        (text.strip_suffix('.').unwrap_or(text), ", ")
+    }
+}
+
 /// The `tel:` target of a phone number as written: digits, with a leading `+` kept.
 pub fn tel_target(number: &str) -> String {
     let trimmed = number.trim_start();
@@ -87,14 +106,25 @@ pub fn body_html(release: &PublicRelease<'_>) -> askama::Result<String> {
             Block::Paragraph { text } => BlockView {
                 quote: false,
                 text,
+                separator: "",
                 attribution: None,
             },
-            Block::Quote { speaker_id, text } => BlockView {
-                quote: true,
-                text,
-                attribution: release
-                    .person(speaker_id)
-                    .map(|person| labels.attribution(person)),
+            Block::Quote { speaker_id, text } => match release.person(speaker_id) {
+                Some(person) => {
+                    let (text, separator) = quote_before_attribution(text);
+                    BlockView {
+                        quote: true,
+                        text,
+                        separator,
+                        attribution: Some(labels.attribution(person)),
+                    }
+                }
+                None => BlockView {
+                    quote: true,
+                    text,
+                    separator: "",
+                    attribution: None,
+                },
             },
         })
         .collect();
@@ -152,6 +182,37 @@ mod tests {
     fn a_tel_target_keeps_only_digits_and_a_leading_plus() {
         assert_eq!(tel_target("08-405 10 00"), "084051000");
         assert_eq!(tel_target(" +46 73-842 50 59"), "+46738425059");
+    }
+
+    #[test]
+    fn a_quote_s_full_stop_gives_way_to_the_comma_before_the_attribution() {
+        assert_eq!(
+            quote_before_attribution("Havet kan inte vänta."),
+            ("Havet kan inte vänta", ", ")
+        );
+        assert_eq!(
+            quote_before_attribution("Sverige ska axla"),
+            ("Sverige ska axla", ", ")
+        );
+        // Only one full stop goes, and trailing white space with it.
+        assert_eq!(quote_before_attribution("Klart. \u{a0}"), ("Klart", ", "));
+    }
+
+    #[test]
+    fn a_question_mark_exclamation_mark_or_ellipsis_stays_and_takes_no_comma() {
+        assert_eq!(
+            quote_before_attribution("Varför väntar vi?"),
+            ("Varför väntar vi?", " ")
+        );
+        assert_eq!(quote_before_attribution("Nu kör vi!"), ("Nu kör vi!", " "));
+        assert_eq!(
+            quote_before_attribution("Vi får se …"),
+            ("Vi får se …", " ")
+        );
+        assert_eq!(
+            quote_before_attribution("Vi får se..."),
+            ("Vi får se...", " ")
+        );
     }
 
     #[test]
