@@ -1,18 +1,17 @@
 //! No N+1 queries: a page of releases with every nested field costs the same small number of
 //! SQL statements whether the page holds 5 releases or 20.
 
-#[path = "../../storage/tests/common/mod.rs"]
-mod common;
-
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use poem::test::TestClient;
 use pressroom_domain::content::{Block, Contact, ContentInput, ReleaseContent};
 use pressroom_domain::lifecycle::Command;
-use pressroom_domain::visibility::{Role, Viewer};
+use pressroom_domain::visibility::Role;
 use pressroom_storage::Store;
 use pressroom_storage::directory::TokenGrant;
+use pressroom_test_support::database::test_databases;
+use pressroom_test_support::world::{InDepartment, World, WorldBuilder};
 use serde_json::{Value, json};
 
 const PAGE: &str = "query($first: Int) {
@@ -31,53 +30,33 @@ const PAGE: &str = "query($first: Int) {
   }
 }";
 
-fn viewer(name: &str, role: Role, department: Option<&str>, person: Option<&str>) -> Viewer {
-    Viewer {
-        user_name: name.into(),
-        role,
-        department_id: department.map(Into::into),
-        person_id: person.map(Into::into),
-        embargo_access: false,
-    }
-}
-
 #[tokio::test]
 async fn a_page_of_releases_costs_a_constant_number_of_statements() {
-    for test_db in common::test_databases().await {
+    for test_db in test_databases().await {
         let counter = Arc::new(AtomicU64::new(0));
         let store = Store::connect(&test_db.url)
             .await
             .expect("connect")
             .count_statements(Arc::clone(&counter));
-        store.migrate().await.expect("migrate");
-        let department = store
-            .create_department(
-                "admin",
-                "miljodepartementet",
-                "Miljödepartementet",
-                "Europe/Stockholm",
-            )
-            .await
-            .expect("department");
-        let mut ministers = Vec::new();
+        let mut builder = WorldBuilder::new();
         for n in 0..4 {
-            ministers.push(
-                store
-                    .create_person(
-                        "admin",
-                        &format!("Minister {n}"),
-                        "minister",
-                        Some("miljodepartementet"),
-                    )
-                    .await
-                    .expect("person")
-                    .id,
+            builder = builder.minister(
+                &format!("office-{n}"),
+                &format!("Minister {n}"),
+                "minister",
+                InDepartment::Yes,
             );
         }
-        let drafter = viewer("dana", Role::Drafter, Some(&department.id), None);
-        let editor = viewer("erik", Role::Editor, Some(&department.id), None);
+        let World {
+            store,
+            drafter,
+            editor,
+            ministers,
+            ..
+        } = builder.build(store).await;
         for n in 0..25 {
-            let (a, b) = (&ministers[n % 4], &ministers[(n + 1) % 4]);
+            let (minister_a, minister_b) = (&ministers[n % 4], &ministers[(n + 1) % 4]);
+            let (a, b) = (&minister_a.id, &minister_b.id);
             let content = ReleaseContent::parse(ContentInput {
                 language: "sv".into(),
                 responsible_minister_id: Some(a.clone()),
@@ -114,14 +93,13 @@ async fn a_page_of_releases_costs_a_constant_number_of_statements() {
                 .act(&drafter, &r.id, 1, Command::SubmitForReview, None)
                 .await
                 .expect("submit");
-            let office_a = viewer(&format!("office-{a}"), Role::MinisterOffice, None, Some(a));
-            let office_b = viewer(&format!("office-{b}"), Role::MinisterOffice, None, Some(b));
+            let (office_a, office_b) = (&minister_a.office, &minister_b.office);
             let r = store
-                .act(&office_a, &r.id, 2, Command::Approve, None)
+                .act(office_a, &r.id, 2, Command::Approve, None)
                 .await
                 .expect("approve a");
             let r = store
-                .act(&office_b, &r.id, 3, Command::Approve, None)
+                .act(office_b, &r.id, 3, Command::Approve, None)
                 .await
                 .expect("approve b");
             store

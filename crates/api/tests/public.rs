@@ -25,79 +25,15 @@ use pressroom_storage::Store;
 use pressroom_storage::clock::ManualClock;
 use pressroom_storage::directory::TokenGrant;
 use pressroom_storage::releases::StoredRelease;
-use sea_orm::{ConnectionTrait, Database};
+use pressroom_test_support::database::{TestDb, test_databases};
+use pressroom_test_support::world::{InDepartment, Minister, WorldBuilder};
 use serde_json::Value;
-
-/// Environment variable naming a PostgreSQL server for the PostgreSQL half of every test.
-const POSTGRES_URL_VAR: &str = "PRESSROOM_TEST_POSTGRES_URL";
 
 const FIXTURE: &str = include_str!("../../cli/fixtures/leadit-2022.json");
 const NINJS_SCHEMA: &str = include_str!("data/ninjs-schema_3.1.json");
 const DEPARTMENT: &str = "miljodepartementet";
 const TITLE: &str =
     "Svensk-indiskt FN-initiativ fortsätter att leda tunga industrins klimatomställning";
-
-// ---------------------------------------------------------------------------------------------
-// Databases
-
-/// Where a test's database lives, and how it goes away.
-enum Backing {
-    Sqlite(tempfile::TempDir),
-    Postgres { admin_url: String, name: String },
-}
-
-/// A fresh database per available backend: SQLite always, PostgreSQL when configured.
-async fn databases() -> Vec<(String, Backing)> {
-    let dir = tempfile::Builder::new()
-        .prefix("pressroom-public-")
-        .tempdir()
-        .expect("a temporary directory");
-    let url = format!(
-        "sqlite://{}?mode=rwc",
-        dir.path().join("pressroom.db").display()
-    );
-    let mut all = vec![(url, Backing::Sqlite(dir))];
-    if let Ok(server) = std::env::var(POSTGRES_URL_VAR)
-        && !server.trim().is_empty()
-    {
-        let server = server.trim().to_owned();
-        let name = format!("pressroom_pub_{}", uuid::Uuid::now_v7().simple());
-        let admin = Database::connect(&server)
-            .await
-            .unwrap_or_else(|e| panic!("connect to {POSTGRES_URL_VAR}={server}: {e}"));
-        admin
-            .execute_unprepared(&format!("CREATE DATABASE \"{name}\""))
-            .await
-            .expect("create a test database");
-        let _ = admin.close().await;
-        let url = url_with_database(&server, &name);
-        all.push((
-            url,
-            Backing::Postgres {
-                admin_url: server,
-                name,
-            },
-        ));
-    }
-    all
-}
-
-/// `server_url` with its database (the path) replaced by `database`, keeping any query string.
-fn url_with_database(server_url: &str, database: &str) -> String {
-    let (base, query) = match server_url.split_once('?') {
-        Some((base, query)) => (base, Some(query)),
-        None => (server_url, None),
-    };
-    let authority_start = base.find("://").map_or(0, |i| i + 3);
-    let base = match base[authority_start..].find('/') {
-        Some(slash) => &base[..authority_start + slash],
-        None => base,
-    };
-    match query {
-        Some(query) => format!("{base}/{database}?{query}"),
-        None => format!("{base}/{database}"),
-    }
-}
 
 // ---------------------------------------------------------------------------------------------
 // The world of one test
@@ -110,7 +46,7 @@ struct World {
     editor: Viewer,
     office: Viewer,
     minister: String,
-    backing: Backing,
+    database: TestDb,
     backend: &'static str,
 }
 
@@ -121,58 +57,37 @@ fn june2(h: u32, m: u32, s: u32) -> DateTime<Utc> {
         .expect("a valid instant")
 }
 
-fn viewer(name: &str, role: Role, department: Option<&str>, person: Option<&str>) -> Viewer {
-    Viewer {
-        user_name: name.into(),
-        role,
-        department_id: department.map(Into::into),
-        person_id: person.map(Into::into),
-        embargo_access: false,
-    }
-}
-
-async fn world(url: String, backing: Backing) -> World {
-    let backend = if matches!(backing, Backing::Sqlite(_)) {
-        "sqlite"
-    } else {
-        "postgres"
-    };
+async fn world(database: TestDb) -> World {
     let clock = ManualClock::new(june2(6, 0, 0));
-    let store = Store::connect(&url)
+    let store = Store::connect(&database.url)
         .await
         .expect("connect")
         .with_clock(Arc::new(clock.clone()));
-    store.migrate().await.expect("migrate");
-    let department = store
-        .create_department(
-            "admin",
-            DEPARTMENT,
-            "Miljödepartementet",
-            "Europe/Stockholm",
-        )
-        .await
-        .expect("department");
-    let minister = store
-        .create_person(
-            "admin",
+    let world = WorldBuilder::new()
+        .minister(
+            "anna",
             "Annika Strandhäll",
             "klimat- och miljöminister",
-            Some(DEPARTMENT),
+            InDepartment::Yes,
         )
-        .await
-        .expect("person")
-        .id;
-    let client = TestClient::new(pressroom_api::app(store.clone()).map_to_response().boxed());
+        .build(store)
+        .await;
+    let [minister] = <[Minister; 1]>::try_from(world.ministers).expect("one minister");
+    let client = TestClient::new(
+        pressroom_api::app(world.store.clone())
+            .map_to_response()
+            .boxed(),
+    );
     World {
-        drafter: viewer("dana", Role::Drafter, Some(&department.id), None),
-        editor: viewer("erik", Role::Editor, Some(&department.id), None),
-        office: viewer("anna", Role::MinisterOffice, None, Some(&minister)),
-        store,
+        drafter: world.drafter,
+        editor: world.editor,
+        office: minister.office,
+        store: world.store,
         clock,
         client,
-        minister,
-        backing,
-        backend,
+        minister: minister.id,
+        backend: database.backend_name,
+        database,
     }
 }
 
@@ -182,21 +97,13 @@ where
     F: Fn(World) -> Fut,
     Fut: std::future::Future<Output = World>,
 {
-    for (url, backing) in databases().await {
-        let w = test(world(url, backing).await).await;
-        let World { store, backing, .. } = w;
+    for database in test_databases().await {
+        let w = test(world(database).await).await;
+        let World {
+            store, database, ..
+        } = w;
         let _ = store.connection().clone().close().await;
-        match backing {
-            // Deleting the directory removes the SQLite file with its WAL.
-            Backing::Sqlite(dir) => drop(dir),
-            Backing::Postgres { admin_url, name } => {
-                let admin = Database::connect(&admin_url).await.expect("reconnect");
-                let _ = admin
-                    .execute_unprepared(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"))
-                    .await;
-                let _ = admin.close().await;
-            }
-        }
+        database.cleanup().await;
     }
 }
 
@@ -1193,18 +1100,6 @@ async fn an_etag_that_is_still_current_gets_304_and_a_correction_changes_it() {
         w
     })
     .await;
-}
-
-#[test]
-fn the_postgres_url_helper_replaces_only_the_database() {
-    assert_eq!(
-        url_with_database("postgres://postgres@127.0.0.1:5432/test", "x"),
-        "postgres://postgres@127.0.0.1:5432/x"
-    );
-    assert_eq!(
-        url_with_database("postgres://u@db/test?sslmode=disable", "x"),
-        "postgres://u@db/x?sslmode=disable"
-    );
 }
 
 // ---------------------------------------------------------------------------------------------

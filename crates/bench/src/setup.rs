@@ -119,7 +119,7 @@ impl Env {
                 let _ = admin.close().await;
                 Ok((
                     BenchDb {
-                        url: url_with_database(&self.postgres_url, &name),
+                        url: url_with_database(&self.postgres_url, &name)?,
                         backend: self.backend,
                         cleanup: Cleanup::Keep,
                     },
@@ -189,7 +189,7 @@ impl Env {
                     .with_context(|| format!("cannot create database {name}"))?;
                 let _ = admin.close().await;
                 Ok(BenchDb {
-                    url: url_with_database(&self.postgres_url, &name),
+                    url: url_with_database(&self.postgres_url, &name)?,
                     backend: self.backend,
                     cleanup: Cleanup::Postgres {
                         server_url: self.postgres_url.clone(),
@@ -242,21 +242,16 @@ fn database_name(url: &str) -> String {
     base.rsplit('/').next().unwrap_or(base).to_owned()
 }
 
-/// `server_url` with its database (the path) replaced by `database`, keeping any query string.
-pub fn url_with_database(server_url: &str, database: &str) -> String {
-    let (base, query) = match server_url.split_once('?') {
-        Some((base, query)) => (base, Some(query)),
-        None => (server_url, None),
-    };
-    let authority_start = base.find("://").map_or(0, |index| index + 3);
-    let base = match base[authority_start..].find('/') {
-        Some(slash) => &base[..authority_start + slash],
-        None => base,
-    };
-    match query {
-        Some(query) => format!("{base}/{database}?{query}"),
-        None => format!("{base}/{database}"),
-    }
+/// `server_url` with its database (the path) replaced by `database`, keeping the user, host,
+/// port and query string.
+///
+/// The tests have the same helper in `pressroom-test-support`; this program keeps its own copy
+/// because a benchmark binary must not depend on test support (whose databases vanish on drop).
+pub fn url_with_database(server_url: &str, database: &str) -> anyhow::Result<String> {
+    let mut url = url::Url::parse(server_url)
+        .with_context(|| format!("the PostgreSQL URL {server_url} is not a URL"))?;
+    url.set_path(&format!("/{database}"));
+    Ok(url.into())
 }
 
 /// The `pressroom` binary: `explicit` (flag or `PRESSROOM_BIN`), else the one beside this
@@ -554,12 +549,12 @@ mod tests {
     #[test]
     fn url_with_database_replaces_only_the_path() {
         assert_eq!(
-            url_with_database("postgres://postgres@127.0.0.1:5432/test", "x"),
-            "postgres://postgres@127.0.0.1:5432/x"
+            url_with_database("postgres://postgres@127.0.0.1:5432/test", "x").ok(),
+            Some("postgres://postgres@127.0.0.1:5432/x".to_owned())
         );
         assert_eq!(
-            url_with_database("postgres://u:p@db/test?sslmode=disable", "x"),
-            "postgres://u:p@db/x?sslmode=disable"
+            url_with_database("postgres://u:p@db/test?sslmode=disable", "x").ok(),
+            Some("postgres://u:p@db/x?sslmode=disable".to_owned())
         );
         assert_eq!(database_name("postgres://u@db/x?sslmode=disable"), "x");
         assert_eq!(

@@ -4,20 +4,19 @@
 //! Most tests drive a manual clock and the "run until nothing is due" entry point; the two that
 //! check waking up use the real clock and wait a few seconds.
 
-#[path = "../../storage/tests/common/mod.rs"]
-mod common;
-
 use std::sync::Arc;
 use std::time::Duration as StdDuration;
 
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use pressroom_domain::content::{Block, Contact, ContentInput, ReleaseContent};
 use pressroom_domain::lifecycle::{Command, State};
-use pressroom_domain::visibility::{Role, Viewer};
+use pressroom_domain::visibility::Viewer;
 use pressroom_scheduler::{Scheduler, SchedulerConfig};
 use pressroom_storage::Store;
 use pressroom_storage::audit::{Verification, verify};
 use pressroom_storage::clock::{Clock, ManualClock, SystemClock};
+use pressroom_test_support::database::test_databases;
+use pressroom_test_support::world::{InDepartment, Minister, WorldBuilder};
 use sea_orm::{ConnectionTrait, Statement};
 
 struct World {
@@ -28,47 +27,27 @@ struct World {
     minister: String,
 }
 
-fn viewer(name: &str, role: Role, department: Option<&str>, person: Option<&str>) -> Viewer {
-    Viewer {
-        user_name: name.into(),
-        role,
-        department_id: department.map(Into::into),
-        person_id: person.map(Into::into),
-        embargo_access: false,
-    }
-}
-
 async fn world(url: &str, clock: Arc<dyn Clock>) -> World {
     let store = Store::connect(url)
         .await
         .expect("connect")
         .with_clock(clock);
-    store.migrate().await.expect("migrate");
-    let department = store
-        .create_department(
-            "admin",
-            "miljodepartementet",
-            "Miljödepartementet",
-            "Europe/Stockholm",
-        )
-        .await
-        .expect("department");
-    let minister = store
-        .create_person(
-            "admin",
+    let world = WorldBuilder::new()
+        .minister(
+            "anna",
             "Annika Strandhäll",
             "klimat- och miljöminister",
-            None,
+            InDepartment::No,
         )
-        .await
-        .expect("person")
-        .id;
+        .build(store)
+        .await;
+    let [minister] = <[Minister; 1]>::try_from(world.ministers).expect("one minister");
     World {
-        drafter: viewer("dana", Role::Drafter, Some(&department.id), None),
-        editor: viewer("erik", Role::Editor, Some(&department.id), None),
-        office: viewer("anna", Role::MinisterOffice, None, Some(&minister)),
-        store,
-        minister,
+        drafter: world.drafter,
+        editor: world.editor,
+        office: minister.office,
+        store: world.store,
+        minister: minister.id,
     }
 }
 
@@ -151,7 +130,7 @@ fn t0() -> DateTime<Utc> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn racing_schedulers_publish_each_due_release_exactly_once() {
-    for test_db in common::test_databases().await {
+    for test_db in test_databases().await {
         let clock = ManualClock::new(t0());
         let w = world(&test_db.url, Arc::new(clock.clone())).await;
         let instant = t0() + Duration::minutes(10);
@@ -218,7 +197,7 @@ async fn racing_schedulers_publish_each_due_release_exactly_once() {
 
 #[tokio::test]
 async fn catch_up_publishes_overdue_releases_and_records_how_late() {
-    for test_db in common::test_databases().await {
+    for test_db in test_databases().await {
         let clock = ManualClock::new(t0());
         let w = world(&test_db.url, Arc::new(clock.clone())).await;
         let instant = t0() + Duration::minutes(1);
@@ -256,7 +235,7 @@ async fn catch_up_publishes_overdue_releases_and_records_how_late() {
 
 #[tokio::test]
 async fn an_edit_or_a_cancellation_before_the_instant_is_never_published_at_the_old_instant() {
-    for test_db in common::test_databases().await {
+    for test_db in test_databases().await {
         let clock = ManualClock::new(t0());
         let w = world(&test_db.url, Arc::new(clock.clone())).await;
         let instant = t0() + Duration::minutes(5);
@@ -304,7 +283,7 @@ async fn an_edit_or_a_cancellation_before_the_instant_is_never_published_at_the_
 
 #[tokio::test]
 async fn content_whose_approvals_were_removed_is_refused_and_sent_back_to_review() {
-    for test_db in common::test_databases().await {
+    for test_db in test_databases().await {
         let clock = ManualClock::new(t0());
         let w = world(&test_db.url, Arc::new(clock.clone())).await;
         let instant = t0() + Duration::minutes(5);
@@ -356,7 +335,7 @@ async fn wait_for(w: &World, id: &str, state: State, within: StdDuration) -> boo
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_sleeping_scheduler_wakes_for_new_and_moved_schedules() {
-    for test_db in common::test_databases().await {
+    for test_db in test_databases().await {
         let w = world(&test_db.url, Arc::new(SystemClock)).await;
         // A long re-check: waking on time must come from the instant and the change signal.
         let scheduler = Scheduler::new(

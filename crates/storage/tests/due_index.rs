@@ -15,11 +15,10 @@
     reason = "tests fail loudly on unexpected errors"
 )]
 
-mod common;
-
 use pressroom_domain::lifecycle::State;
 use pressroom_migrations::{Migrator, MigratorTrait, SchemaManager};
 use pressroom_storage::entity::releases;
+use pressroom_test_support::database::test_databases;
 use sea_orm::sea_query::{LockBehavior, LockType};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseConnection, DbBackend, EntityTrait, QueryFilter,
@@ -50,7 +49,7 @@ async fn due_releases_are_claimed_in_order_from_the_due_index_without_a_sort() {
         .iter()
         .position(|migration| migration.name() == DUE_INDEX_MIGRATION)
         .expect("the due-index migration is registered");
-    for test_db in common::test_databases().await {
+    for test_db in test_databases().await {
         let db = &test_db.db;
         let backend = test_db.backend_name;
         Migrator::up(db, Some(before_due_index as u32))

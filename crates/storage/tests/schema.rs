@@ -9,14 +9,12 @@
     reason = "tests fail loudly on unexpected errors"
 )]
 
-mod common;
-
-use common::TestDb;
 use pressroom_migrations::{GENESIS_HASH, Migrator, MigratorTrait, SchemaManager};
 use pressroom_storage::entity::{
     approvals, audit_head, audit_log, corrections, departments, outbox, people, release_offices,
     release_revisions, releases, tokens, webhook_deliveries, webhook_endpoints,
 };
+use pressroom_test_support::database::{TestDb, migrated_databases, test_databases};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelBehavior, ActiveModelTrait, ActiveValue::NotSet, ActiveValue::Set, ColumnTrait,
@@ -248,7 +246,7 @@ const AT: i64 = 1_780_383_600_000_000;
 
 #[tokio::test]
 async fn migrations_apply_once_and_roll_back_to_an_empty_database() {
-    for test_db in common::test_databases().await {
+    for test_db in test_databases().await {
         let name = test_db.backend_name;
         let db = &test_db.db;
 
@@ -296,7 +294,7 @@ async fn migrations_apply_once_and_roll_back_to_an_empty_database() {
 
 #[tokio::test]
 async fn audit_head_holds_exactly_the_genesis_row_after_migration() {
-    for test_db in common::migrated_databases().await {
+    for test_db in migrated_databases().await {
         assert_eq!(
             audit_head_rows(&test_db.db).await,
             vec![genesis_head()],
@@ -310,7 +308,7 @@ async fn audit_head_holds_exactly_the_genesis_row_after_migration() {
 
 #[tokio::test]
 async fn the_database_refuses_to_update_or_delete_audit_entries() {
-    for test_db in common::migrated_databases().await {
+    for test_db in migrated_databases().await {
         let name = test_db.backend_name;
         let db = &test_db.db;
         let entry = audit_log::Model {
@@ -369,7 +367,7 @@ async fn the_database_refuses_to_update_or_delete_audit_entries() {
 
 #[tokio::test]
 async fn the_database_refuses_to_update_or_delete_release_revisions() {
-    for test_db in common::migrated_databases().await {
+    for test_db in migrated_databases().await {
         let name = test_db.backend_name;
         let db = &test_db.db;
         insert(db, department("d1", "miljodepartementet")).await;
@@ -411,7 +409,7 @@ async fn the_database_refuses_to_update_or_delete_release_revisions() {
 
 #[tokio::test]
 async fn release_slugs_and_token_hashes_are_unique() {
-    for test_db in common::migrated_databases().await {
+    for test_db in migrated_databases().await {
         let name = test_db.backend_name;
         let db = &test_db.db;
         insert(db, department("d1", "miljodepartementet")).await;
@@ -444,7 +442,7 @@ async fn release_slugs_and_token_hashes_are_unique() {
 
 #[tokio::test]
 async fn every_entity_round_trips_through_its_table() {
-    for test_db in common::migrated_databases().await {
+    for test_db in migrated_databases().await {
         let name = test_db.backend_name;
         let db = &test_db.db;
 
@@ -632,7 +630,7 @@ async fn every_entity_round_trips_through_its_table() {
 
 #[tokio::test]
 async fn foreign_keys_are_enforced() {
-    for test_db in common::migrated_databases().await {
+    for test_db in migrated_databases().await {
         let name = test_db.backend_name;
         let orphan = release("r1", "orphan", "no-such-department")
             .into_active_model()
@@ -648,7 +646,7 @@ async fn foreign_keys_are_enforced() {
 
 #[tokio::test]
 async fn every_table_has_exactly_the_agreed_columns_types_and_nullability() {
-    for test_db in common::migrated_databases().await {
+    for test_db in migrated_databases().await {
         let name = test_db.backend_name;
         for (table, columns) in COLUMNS {
             let mut expected: Vec<(String, String, bool)> = columns

@@ -1,8 +1,6 @@
 //! The SQL visibility condition and the domain's `visible_to` agree on every combination of
 //! state, department, embargo instant and reviewing office, for every kind of viewer.
 
-mod common;
-
 use std::collections::HashSet;
 use std::sync::Arc;
 
@@ -13,6 +11,7 @@ use pressroom_domain::visibility::{Role, Viewer, VisibilityFacts, visible_to};
 use pressroom_storage::Store;
 use pressroom_storage::clock::{ManualClock, micros};
 use pressroom_storage::entity::{departments, people, release_offices, releases};
+use pressroom_test_support::database::test_databases;
 use sea_orm::{ActiveModelTrait, Set};
 
 fn viewer(
@@ -42,7 +41,7 @@ async fn sql_visibility_matches_the_domain_rule() {
         ..ContentInput::default()
     })
     .expect("content");
-    for test_db in common::test_databases().await {
+    for test_db in test_databases().await {
         let store = Store::connect(&test_db.url)
             .await
             .expect("connect")

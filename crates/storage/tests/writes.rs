@@ -1,19 +1,19 @@
 //! The write path on every database: guarded updates, one audit entry per write, refusals that
 //! change nothing, concurrent writers, and the audit chain's verification.
 
-mod common;
-
 use std::sync::Arc;
 
 use chrono::{Duration, TimeZone, Utc};
 use pressroom_domain::content::{Block, Contact, ContentInput, ReleaseContent};
 use pressroom_domain::lifecycle::{Command, State};
-use pressroom_domain::visibility::{Role, Viewer};
+use pressroom_domain::visibility::Viewer;
 use pressroom_storage::audit::{Verification, verify};
 use pressroom_storage::clock::ManualClock;
 use pressroom_storage::pagination::PageRequest;
 use pressroom_storage::releases::ReleaseFilter;
 use pressroom_storage::{StorageError, Store};
+use pressroom_test_support::database::test_databases;
+use pressroom_test_support::world::{InDepartment, Minister, WorldBuilder};
 use sea_orm::{ConnectionTrait, EntityTrait, PaginatorTrait};
 
 struct World {
@@ -27,16 +27,6 @@ struct World {
     b: String,
 }
 
-fn viewer(name: &str, role: Role, department: Option<&str>, person: Option<&str>) -> Viewer {
-    Viewer {
-        user_name: name.into(),
-        role,
-        department_id: department.map(Into::into),
-        person_id: person.map(Into::into),
-        embargo_access: false,
-    }
-}
-
 async fn world(url: &str) -> World {
     let clock = ManualClock::new(
         Utc.with_ymd_and_hms(2026, 6, 2, 7, 0, 0)
@@ -47,40 +37,26 @@ async fn world(url: &str) -> World {
         .await
         .expect("connect")
         .with_clock(Arc::new(clock.clone()));
-    store.migrate().await.expect("migrate");
-    let department = store
-        .create_department(
-            "admin",
-            "miljodepartementet",
-            "Miljödepartementet",
-            "Europe/Stockholm",
-        )
-        .await
-        .expect("department");
-    let a = store
-        .create_person(
-            "admin",
+    let world = WorldBuilder::new()
+        .minister(
+            "anna",
             "Annika Strandhäll",
             "klimat- och miljöminister",
-            Some("miljodepartementet"),
+            InDepartment::Yes,
         )
-        .await
-        .expect("person a")
-        .id;
-    let b = store
-        .create_person("admin", "Bo Berg", "näringsminister", None)
-        .await
-        .expect("person b")
-        .id;
+        .minister("bosse", "Bo Berg", "näringsminister", InDepartment::No)
+        .build(store)
+        .await;
+    let [a, b] = <[Minister; 2]>::try_from(world.ministers).expect("two ministers");
     World {
-        drafter: viewer("dana", Role::Drafter, Some(&department.id), None),
-        editor: viewer("erik", Role::Editor, Some(&department.id), None),
-        office_a: viewer("anna", Role::MinisterOffice, None, Some(&a)),
-        office_b: viewer("bosse", Role::MinisterOffice, None, Some(&b)),
-        store,
+        drafter: world.drafter,
+        editor: world.editor,
+        office_a: a.office,
+        office_b: b.office,
+        store: world.store,
         clock,
-        a,
-        b,
+        a: a.id,
+        b: b.id,
     }
 }
 
@@ -129,7 +105,7 @@ async fn audit_count(store: &Store) -> u64 {
 
 #[tokio::test]
 async fn a_release_walks_from_draft_to_published_with_one_audit_entry_per_write() {
-    for test_db in common::test_databases().await {
+    for test_db in test_databases().await {
         let w = world(&test_db.url).await;
         let before = audit_count(&w.store).await;
         let r = w
@@ -205,7 +181,7 @@ async fn a_release_walks_from_draft_to_published_with_one_audit_entry_per_write(
 
 #[tokio::test]
 async fn a_refused_action_changes_nothing() {
-    for test_db in common::test_databases().await {
+    for test_db in test_databases().await {
         let w = world(&test_db.url).await;
         let r = w
             .store
@@ -263,7 +239,7 @@ async fn a_refused_action_changes_nothing() {
 
 #[tokio::test]
 async fn an_update_with_the_current_content_of_an_approved_or_embargoed_release_changes_nothing() {
-    for test_db in common::test_databases().await {
+    for test_db in test_databases().await {
         let w = world(&test_db.url).await;
         let same = || content(&w, "Högnivåmötet", None);
         let r = w
@@ -341,7 +317,7 @@ async fn an_update_with_the_current_content_of_an_approved_or_embargoed_release_
 
 #[tokio::test]
 async fn concurrent_writers_with_the_same_version_produce_exactly_one_write() {
-    for test_db in common::test_databases().await {
+    for test_db in test_databases().await {
         let w = world(&test_db.url).await;
         let r = w
             .store
@@ -378,7 +354,7 @@ async fn concurrent_writers_with_the_same_version_produce_exactly_one_write() {
 
 #[tokio::test]
 async fn an_edit_that_keeps_a_quoted_persons_quotes_keeps_that_offices_approval() {
-    for test_db in common::test_databases().await {
+    for test_db in test_databases().await {
         let w = world(&test_db.url).await;
         let r = w
             .store
@@ -450,7 +426,7 @@ async fn an_edit_that_keeps_a_quoted_persons_quotes_keeps_that_offices_approval(
 
 #[tokio::test]
 async fn an_embargoed_release_is_public_from_its_instant_and_published_by_the_next_write() {
-    for test_db in common::test_databases().await {
+    for test_db in test_databases().await {
         let w = world(&test_db.url).await;
         let r = w
             .store
@@ -527,7 +503,7 @@ async fn an_embargoed_release_is_public_from_its_instant_and_published_by_the_ne
 
 #[tokio::test]
 async fn audit_verify_names_the_first_altered_entry() {
-    for test_db in common::test_databases().await {
+    for test_db in test_databases().await {
         let w = world(&test_db.url).await;
         let r = w
             .store
@@ -566,7 +542,7 @@ async fn audit_verify_names_the_first_altered_entry() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn concurrent_creations_with_one_title_get_distinct_slugs() {
-    for test_db in common::test_databases().await {
+    for test_db in test_databases().await {
         let w = world(&test_db.url).await;
         let mut tasks = Vec::new();
         for _ in 0..6 {
@@ -593,7 +569,7 @@ async fn concurrent_creations_with_one_title_get_distinct_slugs() {
 
 #[tokio::test]
 async fn full_text_search_finds_words_in_quotes_treats_operators_as_text_and_respects_visibility() {
-    for test_db in common::test_databases().await {
+    for test_db in test_databases().await {
         let w = world(&test_db.url).await;
         let published = w
             .store

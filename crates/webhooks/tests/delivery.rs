@@ -11,9 +11,6 @@
     reason = "tests: a failed setup should fail the test loudly"
 )]
 
-#[path = "../../storage/tests/common/mod.rs"]
-mod common;
-
 use std::collections::HashSet;
 use std::future::Future;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -26,9 +23,11 @@ use poem::web::Data;
 use poem::{EndpointExt, Route, Server, handler, post};
 use pressroom_domain::content::{Block, Contact, ContentInput, ReleaseContent};
 use pressroom_domain::lifecycle::{Command, State};
-use pressroom_domain::visibility::{Role, Viewer};
+use pressroom_domain::visibility::Viewer;
 use pressroom_storage::Store;
 use pressroom_storage::deliveries::{AttemptOutcome, JobCounts};
+use pressroom_test_support::database::test_databases;
+use pressroom_test_support::world::{InDepartment, Minister, WorldBuilder};
 use pressroom_webhooks::{DeliveryWorker, WebhookConfig};
 use standardwebhooks::Webhook;
 
@@ -153,44 +152,24 @@ struct World {
     minister: String,
 }
 
-fn viewer(name: &str, role: Role, department: Option<&str>, person: Option<&str>) -> Viewer {
-    Viewer {
-        user_name: name.into(),
-        role,
-        department_id: department.map(Into::into),
-        person_id: person.map(Into::into),
-        embargo_access: false,
-    }
-}
-
 async fn world(url: &str) -> World {
     let store = Store::connect(url).await.expect("connect");
-    store.migrate().await.expect("migrate");
-    let department = store
-        .create_department(
-            "admin",
-            "miljodepartementet",
-            "Miljödepartementet",
-            "Europe/Stockholm",
-        )
-        .await
-        .expect("department");
-    let minister = store
-        .create_person(
-            "admin",
+    let world = WorldBuilder::new()
+        .minister(
+            "anna",
             "Annika Strandhäll",
             "klimat- och miljöminister",
-            None,
+            InDepartment::No,
         )
-        .await
-        .expect("person")
-        .id;
+        .build(store)
+        .await;
+    let [minister] = <[Minister; 1]>::try_from(world.ministers).expect("one minister");
     World {
-        drafter: viewer("dana", Role::Drafter, Some(&department.id), None),
-        editor: viewer("erik", Role::Editor, Some(&department.id), None),
-        office: viewer("anna", Role::MinisterOffice, None, Some(&minister)),
-        store,
-        minister,
+        drafter: world.drafter,
+        editor: world.editor,
+        office: minister.office,
+        store: world.store,
+        minister: minister.id,
     }
 }
 
@@ -310,7 +289,7 @@ fn spawn_worker(
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_published_release_is_delivered_once_with_a_valid_signature_and_the_spec_body() {
-    for test_db in common::test_databases().await {
+    for test_db in test_databases().await {
         let name = test_db.backend_name;
         let w = world(&test_db.url).await;
         let receiver = Receiver::start().await;
@@ -385,7 +364,7 @@ async fn a_published_release_is_delivered_once_with_a_valid_signature_and_the_sp
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_receiver_that_fails_twice_gets_the_same_webhook_id_on_every_attempt_and_succeeds_on_the_third()
  {
-    for test_db in common::test_databases().await {
+    for test_db in test_databases().await {
         let name = test_db.backend_name;
         let w = world(&test_db.url).await;
         let receiver = Receiver::start().await;
@@ -442,7 +421,7 @@ async fn a_receiver_that_fails_twice_gets_the_same_webhook_id_on_every_attempt_a
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_endpoint_that_is_down_does_not_block_publishing_and_its_attempts_are_bounded() {
-    for test_db in common::test_databases().await {
+    for test_db in test_databases().await {
         let name = test_db.backend_name;
         let w = world(&test_db.url).await;
         let (down_id, _) = w.endpoint(&closed_url().await, &ALL).await;
@@ -506,7 +485,7 @@ async fn an_endpoint_that_is_down_does_not_block_publishing_and_its_attempts_are
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_disabled_endpoint_receives_nothing() {
-    for test_db in common::test_databases().await {
+    for test_db in test_databases().await {
         let name = test_db.backend_name;
         let w = world(&test_db.url).await;
         let before = Receiver::start().await;
@@ -562,7 +541,7 @@ async fn a_disabled_endpoint_receives_nothing() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_endpoint_subscribed_only_to_withdrawals_gets_only_withdrawals() {
-    for test_db in common::test_databases().await {
+    for test_db in test_databases().await {
         let name = test_db.backend_name;
         let w = world(&test_db.url).await;
         let withdrawals = Receiver::start().await;
@@ -627,7 +606,7 @@ async fn an_endpoint_subscribed_only_to_withdrawals_gets_only_withdrawals() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn two_racing_workers_deliver_each_event_once() {
-    for test_db in common::test_databases().await {
+    for test_db in test_databases().await {
         let name = test_db.backend_name;
         let w = world(&test_db.url).await;
         let receiver = Receiver::start().await;
@@ -689,7 +668,7 @@ async fn two_racing_workers_deliver_each_event_once() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_attempt_lost_in_a_crash_is_made_again_with_the_same_webhook_id() {
-    for test_db in common::test_databases().await {
+    for test_db in test_databases().await {
         let name = test_db.backend_name;
         let w = world(&test_db.url).await;
         let receiver = Receiver::start().await;
@@ -752,7 +731,7 @@ async fn an_attempt_lost_in_a_crash_is_made_again_with_the_same_webhook_id() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn private_addresses_are_refused_when_the_setting_says_so() {
-    for test_db in common::test_databases().await {
+    for test_db in test_databases().await {
         let name = test_db.backend_name;
         let w = world(&test_db.url).await;
         let receiver = Receiver::start().await;
@@ -796,7 +775,7 @@ async fn private_addresses_are_refused_when_the_setting_says_so() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn events_recorded_before_an_endpoint_was_registered_are_not_sent_to_it() {
-    for test_db in common::test_databases().await {
+    for test_db in test_databases().await {
         let name = test_db.backend_name;
         let w = world(&test_db.url).await;
         let worker = DeliveryWorker::new(w.store.clone(), quick(3)).expect("worker");
