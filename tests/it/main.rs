@@ -14,16 +14,15 @@
 //!     cargo test -p pressroom-tests                 # SQLite, then PostgreSQL
 //! ```
 //!
-//! On PostgreSQL each scenario runs `CREATE DATABASE pressroom_it_<uuid>` on the server named by
+//! On PostgreSQL each scenario runs `CREATE DATABASE pressroom_test_<uuid>` on the server named by
 //! `PRESSROOM_TEST_POSTGRES_URL` (the database in that URL is only used to connect; the role
 //! needs `CREATEDB`) and drops it again when the scenario ends (best effort, `WITH (FORCE)`;
-//! a leftover `pressroom_it_*` database is harmless). Every scenario runs on SQLite first and
+//! a leftover `pressroom_test_*` database is harmless). Every scenario runs on SQLite first and
 //! then on PostgreSQL; a failure names the backend it happened on.
 //!
-//! The binary is `target/<profile>/pressroom` next to this test binary. This package does not
-//! depend on the CLI crate, so when the binary does not exist it is built once per run with
-//! `$CARGO build -p pressroom --bin pressroom`. After changing the server, build it
-//! (`cargo build -p pressroom`) before running the tests, or the tests run the old one.
+//! The binary is built through Cargo once per run (`$CARGO build -p pressroom --bin pressroom`,
+//! a no-op when it is current, in the test binary's profile and `CARGO_TARGET_DIR`) and the
+//! tests use the executable Cargo reports, so they never run a stale build.
 //! `PRESSROOM_BIN=/path/to/pressroom` points them at any other build.
 //!
 //! Failures print the GraphQL operation, its variables, the whole response and the tail of the

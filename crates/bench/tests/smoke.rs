@@ -8,10 +8,10 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::path::{Path, PathBuf};
 use std::process::Command;
-use std::sync::OnceLock;
 
+use pressroom_test_support::binary::pressroom_binary;
+use pressroom_test_support::database::postgres_server_url;
 use serde_json::Value;
 
 /// The benchmark binary under test.
@@ -20,49 +20,10 @@ const BENCH: &str = env!("CARGO_BIN_EXE_pressroom-bench");
 /// The backends to run on: SQLite always, PostgreSQL when the variable names a server.
 fn backends() -> Vec<(&'static str, Option<String>)> {
     let mut backends = vec![("sqlite", None)];
-    if let Ok(url) = std::env::var("PRESSROOM_TEST_POSTGRES_URL")
-        && !url.trim().is_empty()
-    {
-        backends.push(("postgres", Some(url.trim().to_owned())));
+    if let Some(url) = postgres_server_url() {
+        backends.push(("postgres", Some(url)));
     }
     backends
-}
-
-/// The `pressroom` binary of this profile, built once when it does not exist yet (this package
-/// cannot depend on a binary crate, so `cargo test -p pressroom-bench` does not build it).
-fn pressroom_binary() -> &'static Path {
-    static BINARY: OnceLock<PathBuf> = OnceLock::new();
-    BINARY.get_or_init(|| {
-        if let Ok(path) = std::env::var("PRESSROOM_BIN")
-            && !path.trim().is_empty()
-        {
-            return PathBuf::from(path.trim());
-        }
-        let bench = Path::new(BENCH);
-        let profile_dir = bench.parent().expect("the bench binary has a directory");
-        let binary = profile_dir.join(format!("pressroom{}", std::env::consts::EXE_SUFFIX));
-        if !binary.is_file() {
-            let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
-            let workspace = Path::new(env!("CARGO_MANIFEST_DIR"))
-                .ancestors()
-                .nth(2)
-                .expect("the workspace root");
-            let mut command = Command::new(&cargo);
-            command
-                .args(["build", "-p", "pressroom", "--bin", "pressroom"])
-                .current_dir(workspace);
-            if profile_dir
-                .file_name()
-                .is_some_and(|name| name == "release")
-            {
-                command.arg("--release");
-            }
-            let status = command.status().expect("run cargo build");
-            assert!(status.success(), "`cargo build -p pressroom` failed");
-        }
-        assert!(binary.is_file(), "{} does not exist", binary.display());
-        binary
-    })
 }
 
 /// Runs one scenario with `--json` on every backend and checks its object; returns each
