@@ -402,7 +402,7 @@ async fn the_example_release_reads_like_the_ministry_page() {
         assert!(html.contains(&format!("<h1>{TITLE}</h1>")), "{html}");
         assert!(html.contains("Pressmeddelande från <a href=\"/departments/miljodepartementet\">Miljödepartementet</a>"));
         assert!(html.contains(
-            r#"Publicerad <time datetime="2022-06-02T09:00:00+02:00">2 juni 2022 kl. 09.00</time>"#
+            "Publicerad <time datetime=\"2022-06-02T09:00:00+02:00\">2\u{a0}juni 2022 kl. 09.00</time>"
         ), "{html}");
 
         // Every text of the fixture, byte for byte, with the quotes attributed as on the
@@ -430,7 +430,8 @@ async fn the_example_release_reads_like_the_ministry_page() {
         assert!(html.contains("<h2>Presskontakt</h2>"));
         assert!(html.contains("<p class=\"contact-name\">Tove Kullenberg</p>"));
         assert!(html.contains("Pressekreterare hos klimat- och miljöminister Annika Strandhäll"));
-        assert!(html.contains(r#"Mobil <a href="tel:0738425059">073-842 50 59</a>"#));
+        // The link is E.164 (the Swedish country code in place of the trunk 0); the text as written.
+        assert!(html.contains(r#"Mobil <a href="tel:+46738425059">073-842 50 59</a>"#), "{html}");
         assert!(html.contains("Ämnen: LeadIT, Klimat, Industri"));
         assert!(!html.contains("<script"), "no JavaScript");
 
@@ -464,7 +465,7 @@ async fn an_english_release_is_dated_and_attributed_in_english() {
         assert!(page.body.contains(r#"<html lang="en">"#));
         assert!(page.body.contains("Press release from"));
         assert!(page.body.contains(
-            r#"Published <time datetime="2022-06-02T09:00:00+02:00">2 June 2022 at 09:00 CEST</time>"#
+            "Published <time datetime=\"2022-06-02T09:00:00+02:00\">2\u{a0}June 2022 at 09:00 CEST</time>"
         ), "{}", page.body);
         assert!(page.body.contains("says klimat- och miljöminister Annika Strandhäll"));
         // In the Swedish listing the English item says which language it is in.
@@ -549,7 +550,7 @@ async fn drafts_and_embargoed_releases_are_indistinguishable_from_unknown_slugs_
         w.clock.set(instant);
         let page = w.get(&format!("/releases/{}", embargoed.slug)).await;
         assert_eq!(page.status, StatusCode::OK, "{}", w.backend);
-        assert!(page.body.contains("2 juni 2022 kl. 09.00"));
+        assert!(page.body.contains("2\u{a0}juni 2022 kl. 09.00"));
         assert_eq!(
             page.header("last-modified"),
             "Thu, 02 Jun 2022 07:00:00 GMT"
@@ -602,7 +603,7 @@ async fn a_withdrawn_release_keeps_its_page_with_the_notice_and_leaves_listings_
             page.body
         );
         assert!(page.body.contains(
-            r#"<time datetime="2022-06-02T10:00:00+02:00">2 juni 2022 kl. 10.00</time>"#
+            "<time datetime=\"2022-06-02T10:00:00+02:00\">2\u{a0}juni 2022 kl. 10.00</time>"
         ));
         assert!(
             page.body
@@ -761,8 +762,24 @@ async fn atom_feeds_parse_back_with_stable_ids_and_corrections_move_updated() {
         let page = w.get(&format!("/releases/{}", r.slug)).await;
         assert!(page.body.contains("<h2>Rättelse</h2>"));
         assert!(page.body.contains(
-            r#"<time datetime="2022-06-02T11:15:00+02:00">2 juni 2022 kl. 11.15</time>: Ingressen förtydligad."#
+            "<time datetime=\"2022-06-02T11:15:00+02:00\">2\u{a0}juni 2022 kl. 11.15</time>: Ingressen förtydligad."
         ), "{}", page.body);
+        w
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn an_empty_feed_is_updated_when_it_is_made_not_in_1970() {
+    on_every_backend(|w| async move {
+        w.clock.set(june2(7, 0, 0));
+        for path in ["/feeds/releases.atom", "/feeds/miljodepartementet.atom"] {
+            let reply = w.get(path).await;
+            assert_eq!(reply.status, StatusCode::OK, "{path}");
+            let feed = feed_rs::parser::parse(reply.body.as_bytes()).expect("the feed parses");
+            assert!(feed.entries.is_empty());
+            assert_eq!(feed.updated, Some(june2(7, 0, 0)), "{path}: {}", reply.body);
+        }
         w
     })
     .await;

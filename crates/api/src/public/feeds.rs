@@ -106,13 +106,15 @@ async fn render_feed(
     let feed = Feed {
         title: Text::plain(title),
         id,
-        // The newest change of any entry; a feed with no entries says the Unix epoch rather
-        // than "now", so that its bytes (and its ETag) stay the same between requests.
+        // The newest change of any entry. A feed with no entries has no such change: it says
+        // when it was made (now), which is true, rather than a made-up date such as the Unix
+        // epoch. Its bytes (and ETag) then change between requests, which only costs an empty
+        // feed its 304s.
         updated: entries
             .iter()
             .map(|e| e.updated)
             .max()
-            .unwrap_or_else(|| DateTime::<Utc>::UNIX_EPOCH.fixed_offset()),
+            .unwrap_or_else(|| now.fixed_offset()),
         links: vec![
             link(&self_href, "self", "application/atom+xml", None),
             link(&alternate_href, "alternate", "text/html", None),

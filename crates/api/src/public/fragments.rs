@@ -62,7 +62,7 @@ struct Phone<'a> {
 
 impl<'a> Phone<'a> {
     fn new(text: &'a str) -> Option<Self> {
-        let href = tel_target(text);
+        let href = tel_href(text, DEFAULT_COUNTRY_CALLING_CODE);
         (!text.trim().is_empty()).then_some(Self { text, href })
     }
 }
@@ -83,15 +83,32 @@ pub fn quote_before_attribution(text: &str) -> (&str, &'static str) {
     }
 }
 
-/// The `tel:` target of a phone number as written: digits, with a leading `+` kept.
-pub fn tel_target(number: &str) -> String {
-    let trimmed = number.trim_start();
-    let mut target = String::with_capacity(trimmed.len());
+/// The country calling code of `tel:` links for numbers written in national form (`08-405 10
+/// 00`): Sweden's. Every department is Swedish today; a per-department (or per-installation)
+/// setting is left to do, and would be passed to [`tel_href`] instead of this.
+pub const DEFAULT_COUNTRY_CALLING_CODE: &str = "46";
+
+/// The `tel:` target of a phone number as written, in E.164 (RFC 3966 global number) where the
+/// number allows it: `08-405 10 00` becomes `+4684051000` with country calling code `46`.
+///
+/// A number starting with `+` keeps its country code, and one starting with `00` (the
+/// international prefix in Sweden and most of Europe) is read as `+`; a national number starting
+/// with `0` (the trunk prefix) loses that `0` and gets `+<country_calling_code>`; a `(0)` written
+/// after a country code (`+46 (0)8 …`) is dropped. Spaces, dashes, dots, slashes and parentheses
+/// go. Anything else (a short local number without its area code) keeps its digits as they are,
+/// since no country code can be added to it honestly. The stored text is never changed.
+pub fn tel_href(number: &str, country_calling_code: &str) -> String {
+    let trimmed = number.trim().replace("(0)", "");
+    let digits: String = trimmed.chars().filter(char::is_ascii_digit).collect();
     if trimmed.starts_with('+') {
-        target.push('+');
+        format!("+{digits}")
+    } else if let Some(international) = digits.strip_prefix("00") {
+        format!("+{international}")
+    } else if let Some(national) = digits.strip_prefix('0') {
+        format!("+{country_calling_code}{national}")
+    } else {
+        digits
     }
-    target.extend(trimmed.chars().filter(char::is_ascii_digit));
-    target
 }
 
 /// The body of `release` as HTML.
@@ -179,9 +196,25 @@ mod tests {
     use super::*;
 
     #[test]
-    fn a_tel_target_keeps_only_digits_and_a_leading_plus() {
-        assert_eq!(tel_target("08-405 10 00"), "084051000");
-        assert_eq!(tel_target(" +46 73-842 50 59"), "+46738425059");
+    fn a_national_number_gets_the_country_code_in_place_of_its_leading_zero() {
+        assert_eq!(tel_href("08-405 10 00", "46"), "+4684051000");
+        assert_eq!(tel_href("073-842 50 59", "46"), "+46738425059");
+        assert_eq!(tel_href("(08) 405.10.00", "46"), "+4684051000");
+        assert_eq!(tel_href("09-123 45", "358"), "+358912345");
+    }
+
+    #[test]
+    fn an_international_number_keeps_its_own_country_code() {
+        assert_eq!(tel_href(" +46 73-842 50 59", "46"), "+46738425059");
+        assert_eq!(tel_href("+46 (0)8-405 10 00", "46"), "+4684051000");
+        assert_eq!(tel_href("+358 9 123 45", "46"), "+358912345");
+        assert_eq!(tel_href("0046 8 405 10 00", "46"), "+4684051000");
+    }
+
+    #[test]
+    fn a_local_number_without_a_trunk_prefix_keeps_its_digits() {
+        assert_eq!(tel_href("405 10 00", "46"), "4051000");
+        assert_eq!(tel_href("112", "46"), "112");
     }
 
     #[test]

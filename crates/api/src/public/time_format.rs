@@ -63,11 +63,15 @@ pub fn human(at: DateTime<Utc>, tz: Tz, language: &str) -> String {
     }
 }
 
-/// `2 juni 2022 kl. 09.00`: day without a leading zero, lowercase month, 24-hour clock with a dot.
+/// A no-break space (U+00A0): between a day and its month, so that `2 juni` never wraps apart.
+pub const NO_BREAK_SPACE: char = '\u{a0}';
+
+/// `2 juni 2022 kl. 09.00`: day without a leading zero, lowercase month, 24-hour clock with a dot;
+/// a no-break space between day and month.
 pub fn swedish(at: DateTime<Utc>, tz: Tz) -> String {
     let local = at.with_timezone(&tz);
     format!(
-        "{} {} {} kl. {:02}.{:02}",
+        "{}{NO_BREAK_SPACE}{} {} kl. {:02}.{:02}",
         local.day(),
         SWEDISH_MONTHS[local.month0() as usize],
         local.year(),
@@ -76,11 +80,12 @@ pub fn swedish(at: DateTime<Utc>, tz: Tz) -> String {
     )
 }
 
-/// `2 June 2022 at 09:00 CEST`: the zone's abbreviation at that instant closes the string.
+/// `2 June 2022 at 09:00 CEST`: the zone's abbreviation at that instant closes the string; a
+/// no-break space between day and month.
 pub fn english(at: DateTime<Utc>, tz: Tz) -> String {
     let local = at.with_timezone(&tz);
     format!(
-        "{} {} {} at {:02}:{:02} {}",
+        "{}{NO_BREAK_SPACE}{} {} at {:02}:{:02} {}",
         local.day(),
         ENGLISH_MONTHS[local.month0() as usize],
         local.year(),
@@ -115,14 +120,22 @@ mod tests {
     const STOCKHOLM: Tz = chrono_tz::Europe::Stockholm;
 
     #[test]
+    fn a_day_and_its_month_are_joined_by_a_no_break_space_so_they_never_wrap_apart() {
+        let swedish = swedish(utc(2022, 6, 2, 7, 0), STOCKHOLM);
+        let english = english(utc(2022, 6, 2, 7, 0), STOCKHOLM);
+        assert!(swedish.starts_with("2\u{a0}juni "), "{swedish:?}");
+        assert!(english.starts_with("2\u{a0}June "), "{english:?}");
+    }
+
+    #[test]
     fn the_example_release_reads_as_on_the_ministry_page() {
         assert_eq!(
             swedish(utc(2022, 6, 2, 7, 0), STOCKHOLM),
-            "2 juni 2022 kl. 09.00"
+            "2\u{a0}juni 2022 kl. 09.00"
         );
         assert_eq!(
             english(utc(2022, 6, 2, 7, 0), STOCKHOLM),
-            "2 June 2022 at 09:00 CEST"
+            "2\u{a0}June 2022 at 09:00 CEST"
         );
         assert_eq!(
             machine(utc(2022, 6, 2, 7, 0), STOCKHOLM),
@@ -135,11 +148,11 @@ mod tests {
         // 01:59:59 UTC+1 is followed by 03:00:00 UTC+2 (at 01:00 UTC).
         assert_eq!(
             swedish(utc(2022, 3, 27, 0, 30), STOCKHOLM),
-            "27 mars 2022 kl. 01.30"
+            "27\u{a0}mars 2022 kl. 01.30"
         );
         assert_eq!(
             swedish(utc(2022, 3, 27, 1, 30), STOCKHOLM),
-            "27 mars 2022 kl. 03.30"
+            "27\u{a0}mars 2022 kl. 03.30"
         );
         assert_eq!(
             machine(utc(2022, 3, 27, 1, 30), STOCKHOLM),
@@ -147,7 +160,7 @@ mod tests {
         );
         assert_eq!(
             english(utc(2022, 3, 27, 0, 30), STOCKHOLM),
-            "27 March 2022 at 01:30 CET"
+            "27\u{a0}March 2022 at 01:30 CET"
         );
     }
 
@@ -156,12 +169,18 @@ mod tests {
         // 02:30 local happens twice: first in summer time (00:30 UTC), then in winter time (01:30 UTC).
         let first = utc(2022, 10, 30, 0, 30);
         let second = utc(2022, 10, 30, 1, 30);
-        assert_eq!(swedish(first, STOCKHOLM), "30 oktober 2022 kl. 02.30");
-        assert_eq!(swedish(second, STOCKHOLM), "30 oktober 2022 kl. 02.30");
+        assert_eq!(swedish(first, STOCKHOLM), "30\u{a0}oktober 2022 kl. 02.30");
+        assert_eq!(swedish(second, STOCKHOLM), "30\u{a0}oktober 2022 kl. 02.30");
         assert_eq!(machine(first, STOCKHOLM), "2022-10-30T02:30:00+02:00");
         assert_eq!(machine(second, STOCKHOLM), "2022-10-30T02:30:00+01:00");
-        assert_eq!(english(first, STOCKHOLM), "30 October 2022 at 02:30 CEST");
-        assert_eq!(english(second, STOCKHOLM), "30 October 2022 at 02:30 CET");
+        assert_eq!(
+            english(first, STOCKHOLM),
+            "30\u{a0}October 2022 at 02:30 CEST"
+        );
+        assert_eq!(
+            english(second, STOCKHOLM),
+            "30\u{a0}October 2022 at 02:30 CET"
+        );
     }
 
     #[test]
@@ -169,9 +188,9 @@ mod tests {
         let names: Vec<String> = (1..=12)
             .map(|month| swedish(utc(2023, month, 5, 10, 5), chrono_tz::UTC))
             .collect();
-        assert_eq!(names[0], "5 januari 2023 kl. 10.05");
-        assert_eq!(names[4], "5 maj 2023 kl. 10.05");
-        assert_eq!(names[11], "5 december 2023 kl. 10.05");
+        assert_eq!(names[0], "5\u{a0}januari 2023 kl. 10.05");
+        assert_eq!(names[4], "5\u{a0}maj 2023 kl. 10.05");
+        assert_eq!(names[11], "5\u{a0}december 2023 kl. 10.05");
         assert!(names.iter().all(|n| n == &n.to_lowercase()));
     }
 
@@ -179,7 +198,7 @@ mod tests {
     fn a_new_years_eve_instant_in_utc_is_already_the_next_year_in_stockholm() {
         assert_eq!(
             swedish(utc(2022, 12, 31, 23, 15), STOCKHOLM),
-            "1 januari 2023 kl. 00.15"
+            "1\u{a0}januari 2023 kl. 00.15"
         );
     }
 
@@ -192,7 +211,7 @@ mod tests {
         assert!(!is_swedish("sme"));
         assert_eq!(
             human(utc(2022, 6, 2, 7, 0), STOCKHOLM, "en-GB"),
-            "2 June 2022 at 09:00 CEST"
+            "2\u{a0}June 2022 at 09:00 CEST"
         );
     }
 
