@@ -1,5 +1,8 @@
 # Pressroom's front door: `just --list` explains every recipe.
 
+# Cargo's target directory: CARGO_TARGET_DIR when set, else target/ in this folder.
+target_dir := env_var_or_default("CARGO_TARGET_DIR", "target")
+
 # The PostgreSQL server `test-pg` uses unless PRESSROOM_TEST_POSTGRES_URL says otherwise.
 pg_url := env_var_or_default("PRESSROOM_TEST_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/test")
 
@@ -24,9 +27,10 @@ serve:
 test:
     cargo test --workspace
 
-# Run every test on SQLite and on the local PostgreSQL server
+# Run every test on SQLite and on the local PostgreSQL server, including the PostgreSQL-only ones
 test-pg:
     PRESSROOM_TEST_POSTGRES_URL='{{pg_url}}' cargo test --workspace
+    PRESSROOM_TEST_POSTGRES_URL='{{pg_url}}' cargo test --workspace --tests -- --ignored postgres_only
 
 # Check formatting and run clippy with warnings as errors
 lint:
@@ -53,22 +57,22 @@ ci:
 # The PostgreSQL server `bench` uses unless PRESSROOM_BENCH_POSTGRES_URL says otherwise.
 bench_pg_url := env_var_or_default("PRESSROOM_BENCH_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/test")
 
-# Run every benchmark scenario at the §11 sizes on a release build (docs/benchmarks.md): tables on the terminal, one JSON line per scenario in target/bench-results.jsonl
+# Run every benchmark scenario at the §11 sizes on a release build (docs/benchmarks.md): tables on the terminal, one JSON line per scenario in bench-results.jsonl of the target directory
 bench backend="postgres":
     cargo build --release -p pressroom -p pressroom-bench
-    rm -f target/bench-results.jsonl
+    rm -f {{target_dir}}/bench-results.jsonl
     for scenario in read publish-burst lateness audit-verify idle-rss; do \
-        PRESSROOM_BENCH_POSTGRES_URL='{{bench_pg_url}}' ./target/release/pressroom-bench --json --backend {{backend}} $scenario >> target/bench-results.jsonl || exit 1; \
+        PRESSROOM_BENCH_POSTGRES_URL='{{bench_pg_url}}' {{target_dir}}/release/pressroom-bench --json --backend {{backend}} $scenario >> {{target_dir}}/bench-results.jsonl || exit 1; \
     done
 
 # Run every benchmark scenario at tiny sizes, as CI does (SQLite; PostgreSQL too when PRESSROOM_TEST_POSTGRES_URL is set)
 bench-smoke:
     cargo test -p pressroom-bench
 
-# Mixed reads and writes for a few minutes against a real server with two racing schedulers, on a release build (docs/benchmarks.md, "Load"): exits 1 on any error, lost write or double publication; the JSON line goes to target/load-results.jsonl
+# Mixed reads and writes for a few minutes against a real server with two racing schedulers, on a release build (docs/benchmarks.md, "Load"): exits 1 on any error, lost write or double publication; the JSON line goes to load-results.jsonl of the target directory
 load backend="postgres" seconds="180":
     cargo build --release -p pressroom -p pressroom-bench
-    PRESSROOM_BENCH_POSTGRES_URL='{{bench_pg_url}}' ./target/release/pressroom-bench --json --backend {{backend}} load --seconds {{seconds}} > target/load-results.jsonl
+    PRESSROOM_BENCH_POSTGRES_URL='{{bench_pg_url}}' {{target_dir}}/release/pressroom-bench --json --backend {{backend}} load --seconds {{seconds}} > {{target_dir}}/load-results.jsonl
 
 # Fuzz one target of fuzz/ (release_content or directory_input) for `seconds`; needs nightly and cargo-fuzz (docs/fuzzing.md)
 fuzz target seconds="300":

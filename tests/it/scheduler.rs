@@ -19,18 +19,26 @@ const CHANGES: &str = "query Changes($after: String) {
   }
 }";
 
+/// The upper bound of the lateness sanity check of a scheduler process, in milliseconds.
+const LATE_SANITY_MS: i64 = 10_000;
+
 fn rfc3339(at: DateTime<Utc>) -> String {
     at.to_rfc3339_opts(SecondsFormat::Millis, true)
 }
 
-/// `count` approved releases, then all scheduled at one instant `lead` from now; returns their ids and the instant.
+/// `count` approved releases, then all scheduled at one instant `lead` from now (or later, when
+/// approving them took longer than `lead`); returns their ids and the instant.
 async fn burst(app: &TestApp, count: usize, lead: Duration) -> (Vec<String>, DateTime<Utc>) {
     let ministry = app.setup_ministry().await;
     let input = ministry.release_input();
+    let approving = std::time::Instant::now();
     let mut approved = Vec::new();
     for _ in 0..count {
         approved.push(approved_release(app, &ministry, &input).await);
     }
+    // Scheduling costs one request per release, approving three or more; so a lead of at least
+    // the approvals' time leaves room to schedule them all however loaded the machine is.
+    let lead = lead.max(approving.elapsed());
     let instant = Utc::now() + chrono::Duration::from_std(lead).expect("lead");
     // Whole milliseconds, as sent.
     let instant = DateTime::from_timestamp_millis(instant.timestamp_millis()).expect("instant");
@@ -151,9 +159,11 @@ async fn the_embedded_scheduler_publishes_at_the_instant() {
             .filter(|e| e["action"] == "scheduledPublish")
             .filter_map(|e| e["details"]["lateMs"].as_i64())
             .collect();
-        // Lateness is measured by the benchmark; here only sanity: on time, not early, not on a coarse poll.
+        // Lateness is measured by the benchmark (and exactly, on a manual clock, by the
+        // scheduler crate's tests); here only sanity: not early, and not left for a long poll.
+        // The bound is wide because a busy two-core machine can delay a process by seconds.
         assert!(
-            late.iter().all(|ms| (0..2_000).contains(ms)),
+            late.iter().all(|ms| (0..LATE_SANITY_MS).contains(ms)),
             "[{}] lateMs {late:?}",
             app.backend
         );
@@ -222,34 +232,51 @@ async fn a_scheduler_killed_mid_burst_loses_and_duplicates_nothing_after_a_resta
     .await;
 }
 
-#[tokio::test(flavor = "multi_thread")]
-async fn a_scheduler_process_on_postgresql_is_woken_by_a_schedule_made_elsewhere() {
-    // On PostgreSQL a schedule made by another process (here: the API server) wakes a sleeping
-    // scheduler through LISTEN/NOTIFY; its re-check interval is far longer than the test.
-    let Some(server_url) = std::env::var(crate::harness::POSTGRES_URL_VAR).ok() else {
-        eprintln!("skipped: {} is not set", crate::harness::POSTGRES_URL_VAR);
-        return;
-    };
-    let app = spawn_app(Backend::Postgres(server_url)).await;
-    let _scheduler = app
-        .spawn_scheduler(&["--scheduler-recheck-ms", "600000"])
-        .await;
-    // Let it run once and go to sleep with nothing scheduled.
-    tokio::time::sleep(Duration::from_millis(500)).await;
-    let (ids, instant) = burst(&app, 1, Duration::from_secs(2)).await;
-    wait_until_published(&app, &ids, Duration::from_secs(20)).await;
-    assert_exactly_once(&app, &ids, instant).await;
-    let entries = app.audit_entries(&app.admin_token, Some(&ids[0])).await;
-    let late_ms = entries
-        .iter()
-        .find(|e| e["action"] == "scheduledPublish")
-        .and_then(|e| e["details"]["lateMs"].as_i64())
-        .expect("lateMs");
-    assert!(
-        (0..2_000).contains(&late_ms),
-        "[{}] woken late: {late_ms} ms",
-        app.backend
-    );
+/// Tests that only mean something on PostgreSQL. They are `#[ignore]`d, so that a run without
+/// PostgreSQL counts them as ignored rather than passed; `.ci/run` and `just test-pg` run them
+/// with `cargo test --workspace --tests -- --ignored postgres_only`, and they fail when
+/// `PRESSROOM_TEST_POSTGRES_URL` is not set.
+mod postgres_only {
+    use std::time::Duration;
+
+    use super::{assert_exactly_once, burst, wait_until_published};
+    use crate::harness::{Backend, POSTGRES_URL_VAR, spawn_app};
+
+    /// Generous against a loaded machine, yet far below the scheduler's ten-minute re-check: a
+    /// publication within it can only come from the notification.
+    const WOKEN_WITHIN_MS: i64 = 30_000;
+
+    #[tokio::test(flavor = "multi_thread")]
+    #[ignore = "needs PRESSROOM_TEST_POSTGRES_URL; run with --ignored postgres_only"]
+    async fn a_scheduler_process_on_postgresql_is_woken_by_a_schedule_made_elsewhere() {
+        // On PostgreSQL a schedule made by another process (here: the API server) wakes a
+        // sleeping scheduler through LISTEN/NOTIFY; its re-check interval is far longer than
+        // the test.
+        let server_url = std::env::var(POSTGRES_URL_VAR)
+            .ok()
+            .filter(|url| !url.trim().is_empty())
+            .unwrap_or_else(|| panic!("this test needs {POSTGRES_URL_VAR}"));
+        let app = spawn_app(Backend::Postgres(server_url.trim().to_owned())).await;
+        let _scheduler = app
+            .spawn_scheduler(&["--scheduler-recheck-ms", "600000"])
+            .await;
+        // Let it run once and go to sleep with nothing scheduled.
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        let (ids, instant) = burst(&app, 1, Duration::from_secs(2)).await;
+        wait_until_published(&app, &ids, Duration::from_secs(60)).await;
+        assert_exactly_once(&app, &ids, instant).await;
+        let entries = app.audit_entries(&app.admin_token, Some(&ids[0])).await;
+        let late_ms = entries
+            .iter()
+            .find(|e| e["action"] == "scheduledPublish")
+            .and_then(|e| e["details"]["lateMs"].as_i64())
+            .expect("lateMs");
+        assert!(
+            (0..WOKEN_WITHIN_MS).contains(&late_ms),
+            "[{}] woken late: {late_ms} ms (the re-check is 600000 ms)",
+            app.backend
+        );
+    }
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -4,7 +4,7 @@
 //! ministers a test asks for, and the users who act on releases: a drafter and an editor of the
 //! department, and one minister's-office user per minister.
 //!
-//! ```ignore
+//! ```text
 //! let world = WorldBuilder::new()
 //!     .minister("anna", "Annika Strandhäll", "klimat- och miljöminister", InDepartment::No)
 //!     .build(store)

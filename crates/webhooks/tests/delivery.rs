@@ -431,12 +431,15 @@ async fn an_endpoint_that_is_down_does_not_block_publishing_and_its_attempts_are
         let worker = DeliveryWorker::new(w.store.clone(), quick(3)).expect("worker");
         let (stop, running) = spawn_worker(worker);
 
-        // Publishing goes on while deliveries to the dead endpoint fail.
+        // Publishing goes on while deliveries to the dead endpoint fail. Publishing never waits
+        // on delivery (the worker has its own task), so the bound only catches a publication
+        // stuck behind it, e.g. a lock held across attempts; it is wide because on a busy
+        // two-core machine a few fsync'd statements alone can take seconds.
         for n in 0..3 {
             let started = std::time::Instant::now();
             w.published(n).await;
             assert!(
-                started.elapsed() < Duration::from_secs(2),
+                started.elapsed() < Duration::from_secs(10),
                 "{name}: publishing was slowed down"
             );
         }
