@@ -4,14 +4,14 @@ use std::process::ExitCode;
 
 use pressroom_domain::audit::ChainBreak;
 use pressroom_storage::Store;
-use pressroom_storage::audit::{Verification, verify as verify_chain};
+use pressroom_storage::audit::Verification;
 
 use crate::write_stdout;
 
 /// Verifies the chain: `ok: N entries, head <hash>` on stdout and success when it is intact;
 /// `error: audit chain broken at seq N: <reason>` on stderr and failure when it is not.
 pub(crate) async fn verify(store: &Store) -> anyhow::Result<ExitCode> {
-    match verify_chain(store.connection()).await? {
+    match store.verify_audit_chain().await? {
         Verification::Intact { entries, head } => {
             write_stdout(&format!("ok: {entries} entries, head {head}\n"))?;
             Ok(ExitCode::SUCCESS)

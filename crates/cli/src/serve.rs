@@ -96,7 +96,7 @@ impl BoundServer {
             webhooks = webhooks.is_some(),
             "serving"
         );
-        let connection = store.connection().clone();
+        let closing = store.clone();
         let mut server_stop = stop.clone();
         poem::Server::new_with_acceptor(self.acceptor)
             .run_with_graceful_shutdown(
@@ -118,7 +118,7 @@ impl BoundServer {
         {
             tracing::error!(%error, "the webhook delivery task failed");
         }
-        close(connection).await;
+        close(closing).await;
         Ok(())
     }
 }
@@ -126,18 +126,18 @@ impl BoundServer {
 /// Runs the scheduler alone until Ctrl-C or SIGTERM (`pressroom scheduler`).
 pub(crate) async fn run_scheduler(store: Store, config: SchedulerConfig) -> anyhow::Result<()> {
     let stop = shutdown_channel();
-    let connection = store.connection().clone();
+    let closing = store.clone();
     let running = tokio::spawn(Scheduler::new(store, config).run(stop));
     write_stdout("scheduler running\n")?;
     running.await.context("the scheduler task failed")?;
-    close(connection).await;
+    close(closing).await;
     Ok(())
 }
 
 /// Closing the pool lets SQLite check-point its write-ahead log and lets PostgreSQL end the
 /// sessions now, instead of when the process dies.
-async fn close(connection: sea_orm::DatabaseConnection) {
-    if let Err(error) = connection.close().await {
+async fn close(store: Store) {
+    if let Err(error) = store.close().await {
         tracing::warn!(%error, "closing the database connections failed");
     }
     tracing::info!("stopped");

@@ -5,14 +5,12 @@ use std::time::Duration;
 
 use chrono::Utc;
 use pressroom_storage::publishing::BatchOutcome;
-use pressroom_storage::store::SCHEDULE_CHANNEL;
+use pressroom_storage::store::ScheduleListener;
 use pressroom_storage::{StorageResult, Store};
 use prometheus::{
     Histogram, HistogramOpts, IntCounter, IntGauge, register_histogram, register_int_counter,
     register_int_gauge,
 };
-use sea_orm::DbBackend;
-use sea_orm::sqlx::postgres::PgListener;
 use tokio::sync::watch;
 use tracing::Instrument;
 
@@ -201,19 +199,9 @@ impl Scheduler {
     }
 
     /// On PostgreSQL, a listener for schedule changes made by other processes.
-    async fn listen(&self) -> Option<PgListener> {
-        if self.store.backend() != DbBackend::Postgres {
-            return None;
-        }
-        let pool = self.store.connection().get_postgres_connection_pool();
-        let result = async {
-            let mut listener = PgListener::connect_with(pool).await?;
-            listener.listen(SCHEDULE_CHANNEL).await?;
-            Ok::<_, sea_orm::sqlx::Error>(listener)
-        }
-        .await;
-        match result {
-            Ok(listener) => Some(listener),
+    async fn listen(&self) -> Option<ScheduleListener> {
+        match self.store.listen_for_schedule_changes().await {
+            Ok(listener) => listener,
             Err(err) => {
                 tracing::warn!(error = %err, "LISTEN failed; relying on the periodic re-check");
                 None
@@ -224,10 +212,10 @@ impl Scheduler {
 
 /// Waits for a notification; false when the listener failed (it is then dropped). Without a
 /// listener it never returns.
-async fn recv(listener: &mut Option<PgListener>) -> bool {
+async fn recv(listener: &mut Option<ScheduleListener>) -> bool {
     match listener {
         Some(l) => match l.recv().await {
-            Ok(_) => true,
+            Ok(()) => true,
             Err(err) => {
                 tracing::warn!(error = %err, "schedule notifications lost; relying on the periodic re-check");
                 false

@@ -5,7 +5,12 @@ pub mod changes;
 pub mod clock;
 pub mod deliveries;
 pub mod directory;
+// The sea-orm entities are this crate's own business: tests and the benchmarks see them through
+// the `test-util` feature, no runtime crate does.
+#[cfg(feature = "test-util")]
 pub mod entity;
+#[cfg(not(feature = "test-util"))]
+pub(crate) mod entity;
 pub mod error;
 pub mod pagination;
 pub mod publishing;

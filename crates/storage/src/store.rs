@@ -7,6 +7,7 @@ use tokio::sync::watch;
 
 use chrono::{DateTime, Utc};
 use pressroom_migrations::{Migrator, MigratorTrait};
+use sea_orm::sqlx::postgres::PgListener;
 use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
 use sea_orm::{
     ConnectOptions, Database, DatabaseConnection, DatabaseTransaction, DbBackend,
@@ -14,7 +15,7 @@ use sea_orm::{
 };
 
 use crate::clock::{Clock, SystemClock};
-use crate::error::StorageResult;
+use crate::error::{StorageError, StorageResult};
 
 /// How long a SQLite writer waits for another writer's lock before giving up.
 pub const SQLITE_BUSY_TIMEOUT: Duration = Duration::from_secs(10);
@@ -29,6 +30,24 @@ pub struct Store {
     db: DatabaseConnection,
     clock: Arc<dyn Clock>,
     schedule_changed: Arc<watch::Sender<u64>>,
+}
+
+/// Schedule-change notifications from every process on one PostgreSQL database (see
+/// [`Store::listen_for_schedule_changes`]).
+#[derive(Debug)]
+pub struct ScheduleListener(PgListener);
+
+impl ScheduleListener {
+    /// Waits for the next notification. An error means notifications may have been lost and
+    /// the listener should be dropped.
+    pub async fn recv(&mut self) -> StorageResult<()> {
+        self.0.recv().await.map_err(listen_error)?;
+        Ok(())
+    }
+}
+
+fn listen_error(error: sea_orm::sqlx::Error) -> StorageError {
+    StorageError::Internal(format!("schedule notifications: {error}"))
 }
 
 /// The state of the connection pool at one moment.
@@ -94,14 +113,57 @@ impl Store {
             .send_modify(|n| *n = n.wrapping_add(1));
     }
 
-    /// The underlying connection, for tools and tests.
+    /// The underlying connection, for tests and the benchmarks (the `test-util` feature): no
+    /// runtime crate reaches behind `Store`.
+    #[cfg(feature = "test-util")]
     pub fn connection(&self) -> &DatabaseConnection {
+        &self.db
+    }
+
+    /// The underlying connection, for this crate only.
+    #[cfg(not(feature = "test-util"))]
+    pub(crate) fn connection(&self) -> &DatabaseConnection {
         &self.db
     }
 
     /// Which database this is.
     pub fn backend(&self) -> DbBackend {
         self.db.get_database_backend()
+    }
+
+    /// Whether this is PostgreSQL (otherwise SQLite).
+    pub fn is_postgres(&self) -> bool {
+        self.backend() == DbBackend::Postgres
+    }
+
+    /// Closes every connection of the pool (shared by all clones of this store), so that SQLite
+    /// check-points its write-ahead log and PostgreSQL ends the sessions now, instead of when
+    /// the process dies.
+    pub async fn close(self) -> StorageResult<()> {
+        self.db.close().await?;
+        Ok(())
+    }
+
+    /// On PostgreSQL, a listener for the notifications that any process sends on
+    /// [`SCHEDULE_CHANNEL`] when it commits a schedule change; `None` on SQLite, which has no
+    /// such channel (a scheduler there re-checks periodically).
+    pub async fn listen_for_schedule_changes(&self) -> StorageResult<Option<ScheduleListener>> {
+        if !self.is_postgres() {
+            return Ok(None);
+        }
+        let pool = self.db.get_postgres_connection_pool();
+        let mut listener = PgListener::connect_with(pool).await.map_err(listen_error)?;
+        listener
+            .listen(SCHEDULE_CHANNEL)
+            .await
+            .map_err(listen_error)?;
+        Ok(Some(ScheduleListener(listener)))
+    }
+
+    /// Recomputes the whole audit hash chain and compares it with what is stored (what
+    /// `pressroom audit verify` reports).
+    pub async fn verify_audit_chain(&self) -> StorageResult<crate::audit::Verification> {
+        crate::audit::verify(&self.db).await
     }
 
     /// How many connections the pool holds, how many of them are idle, and the most it opens;
