@@ -41,7 +41,7 @@ lint:
 fmt:
     cargo fmt --all
 
-# Fail when crates/domain depends on sea-orm, sqlx, tokio, poem or async-graphql
+# Fail when crates/domain depends on sea-orm, sqlx, tokio, poem or async-graphql, or api, scheduler, webhooks or cli on sea-orm or sqlx
 check-deps:
     bash .ci/check-deps
 
