@@ -1,7 +1,6 @@
 #![doc = include_str!("../README.md")]
 
 pub mod context;
-pub mod contract;
 pub mod error;
 pub mod gateway;
 pub mod graphql_http;

@@ -1,6 +1,8 @@
 //! The exported schema is current and contains the contract.
 
-use pressroom_api::contract::{CONTRACT_SDL, contract_violations};
+mod contract;
+
+use contract::{CONTRACT_SDL, contract_violations};
 use pressroom_api::schema_sdl;
 
 #[test]

@@ -1,5 +1,7 @@
 //! Checks that a GraphQL schema contains Pressroom's contract as a subset.
 //!
+//! Test tooling, not part of the server: `tests/schema.rs` runs it on the exported schema.
+//!
 //! SPEC §8 promises integrators that every type, field, argument and enum value of
 //! `contract.graphql` exists in the server's schema with the same names, types and nullability,
 //! and that the root types are named `Query`, `Mutation` and `Subscription`. The schema may add
@@ -20,7 +22,7 @@ use async_graphql_parser::types::{
 };
 
 /// The copy of `contract.graphql` this crate was built with (byte for byte the shared contract).
-pub const CONTRACT_SDL: &str = include_str!("../contract.graphql");
+pub const CONTRACT_SDL: &str = include_str!("../../contract.graphql");
 
 /// The three operation types with the root type name SPEC §8 requires for each.
 const OPERATIONS: [(&str, &str); 3] = [
