@@ -20,6 +20,12 @@ fn check_name(field: &str, text: &str) -> Result<(), DomainError> {
     check_no_control_characters(field, text, false)
 }
 
+/// A user name (the name behind tokens, sessions and sign-off links): not empty, at most
+/// [`MAX_NAME`] characters, no control characters.
+pub fn check_user_name(field: &str, text: &str) -> Result<(), DomainError> {
+    check_name(field, text)
+}
+
 /// A department: a slug of lowercase ASCII letters, digits and single dashes, a name, and an IANA time zone.
 pub fn check_department(slug: &str, name: &str, time_zone: &str) -> Result<(), DomainError> {
     let slug_ok = !slug.is_empty()

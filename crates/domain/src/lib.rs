@@ -6,6 +6,8 @@ pub mod content;
 pub mod directory;
 pub mod error;
 pub mod lifecycle;
+pub mod links;
+pub mod signoff;
 pub mod slug;
 pub mod visibility;
 

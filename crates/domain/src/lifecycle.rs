@@ -100,6 +100,10 @@ pub enum Action {
     Correct,
     /// `withdrawRelease`
     Withdraw,
+    /// `createSignoffLink`: not a transition, but refused outside `IN_REVIEW` like one.
+    CreateSignoffLink,
+    /// `revokeSignoffLink`: not a transition; recorded in the audit log.
+    RevokeSignoffLink,
 }
 
 impl Action {
@@ -118,15 +122,20 @@ impl Action {
             Self::RefusePublication => "refusePublication",
             Self::Correct => "correctRelease",
             Self::Withdraw => "withdrawRelease",
+            Self::CreateSignoffLink => "createSignoffLink",
+            Self::RevokeSignoffLink => "revokeSignoffLink",
         }
     }
 
     /// Roles that may take the action (the scheduler's own action has none).
     pub fn allowed_roles(self) -> &'static [Role] {
         match self {
-            Self::Create | Self::Update | Self::SubmitForReview | Self::Schedule => {
-                &[Role::Drafter, Role::Editor]
-            }
+            Self::Create
+            | Self::Update
+            | Self::SubmitForReview
+            | Self::Schedule
+            | Self::CreateSignoffLink => &[Role::Drafter, Role::Editor],
+            Self::RevokeSignoffLink => &[Role::Drafter, Role::Editor, Role::Admin],
             Self::RequestChanges | Self::Approve => &[Role::MinisterOffice],
             Self::CancelEmbargo | Self::PublishNow | Self::Correct | Self::Withdraw => {
                 &[Role::Editor]
