@@ -234,21 +234,15 @@ impl Store {
         let slug = stored.slug.clone();
         let release = stored.into_domain(records);
         let transitions = release.apply(viewer, command, now)?;
-        let schedule_changed = transitions
-            .iter()
-            .any(|t| t.from == Some(State::Embargoed) || t.after.state == State::Embargoed);
-        for transition in &transitions {
-            let actor = if transition.action == Action::ScheduledPublish {
-                "scheduler"
-            } else {
-                viewer.user_name.as_str()
-            };
-            update_guarded(&txn, transition, now).await?;
-            persist_records(&txn, transition, actor, &slug, &department.slug, now).await?;
-        }
-        if schedule_changed {
-            notify_schedulers(&txn).await?;
-        }
+        let schedule_changed = persist_transitions(
+            &txn,
+            &transitions,
+            &viewer.user_name,
+            &slug,
+            &department.slug,
+            now,
+        )
+        .await?;
         txn.commit().await?;
         if schedule_changed {
             self.announce_schedule_change();
@@ -481,7 +475,7 @@ impl Store {
     }
 
     /// A release by id without any visibility check: only for returning what a write just wrote.
-    async fn release_unchecked(&self, id: &str) -> StorageResult<StoredRelease> {
+    pub(crate) async fn release_unchecked(&self, id: &str) -> StorageResult<StoredRelease> {
         releases::Entity::find_by_id(id.to_owned())
             .into_partial_model::<releases::Row>()
             .one(self.connection())
@@ -537,7 +531,10 @@ pub(crate) async fn load_approvals_of(
     Ok(by_release)
 }
 
-async fn load_approvals(txn: &DatabaseTransaction, id: &str) -> StorageResult<Vec<ApprovalRecord>> {
+pub(crate) async fn load_approvals(
+    txn: &DatabaseTransaction,
+    id: &str,
+) -> StorageResult<Vec<ApprovalRecord>> {
     approvals::Entity::find()
         .filter(approvals::Column::ReleaseId.eq(id))
         .order_by_asc(approvals::Column::Id)
@@ -682,6 +679,36 @@ pub(crate) async fn notify_schedulers(txn: &DatabaseTransaction) -> StorageResul
     Ok(())
 }
 
+/// Persists the transitions one action produced, in order, in `txn`: each a guarded update plus
+/// every record beside it, the scheduler's own step (a due release published first) under the
+/// actor `scheduler`. Wakes schedulers in other processes when the schedule changed, and says
+/// whether it did (the caller then wakes this process's scheduler after the commit).
+pub(crate) async fn persist_transitions(
+    txn: &DatabaseTransaction,
+    transitions: &[Transition],
+    actor: &str,
+    slug: &str,
+    department_slug: &str,
+    now: DateTime<Utc>,
+) -> StorageResult<bool> {
+    let schedule_changed = transitions
+        .iter()
+        .any(|t| t.from == Some(State::Embargoed) || t.after.state == State::Embargoed);
+    for transition in transitions {
+        let actor = if transition.action == Action::ScheduledPublish {
+            "scheduler"
+        } else {
+            actor
+        };
+        update_guarded(txn, transition, now).await?;
+        persist_records(txn, transition, actor, slug, department_slug, now).await?;
+    }
+    if schedule_changed {
+        notify_schedulers(txn).await?;
+    }
+    Ok(schedule_changed)
+}
+
 /// The guarded update: only from the version and state the transition started from.
 pub(crate) async fn update_guarded(
     txn: &DatabaseTransaction,
@@ -759,6 +786,9 @@ pub(crate) async fn persist_records(
     }
     if transition.new_revision || transition.approval.is_some() {
         record_offices(txn, release).await?;
+    }
+    if transition.from == Some(State::InReview) && release.state != State::InReview {
+        crate::signoff::close_open_links(txn, &release.id, now).await?;
     }
     if let Some(note) = &transition.correction {
         corrections::ActiveModel {

@@ -17,6 +17,7 @@ pub mod release_offices;
 pub mod release_revisions;
 pub mod release_topics;
 pub mod releases;
+pub mod signoff_links;
 pub mod tokens;
 pub mod webhook_deliveries;
 pub mod webhook_endpoints;
