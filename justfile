@@ -57,7 +57,7 @@ ci:
 # The PostgreSQL server `bench` uses unless PRESSROOM_BENCH_POSTGRES_URL says otherwise.
 bench_pg_url := env_var_or_default("PRESSROOM_BENCH_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/test")
 
-# Run every benchmark scenario at the §11 sizes on a release build (docs/benchmarks.md): tables on the terminal, one JSON line per scenario in bench-results.jsonl of the target directory
+# Run every benchmark scenario at the target sizes on a release build (docs/benchmarks.md): tables on the terminal, one JSON line per scenario in bench-results.jsonl of the target directory
 bench backend="postgres":
     cargo build --release -p pressroom -p pressroom-bench
     rm -f {{target_dir}}/bench-results.jsonl

@@ -1,4 +1,4 @@
-//! Scenarios 5, 6 and 7: ministerial review (SPEC §4). Edits void the approvals that no longer
+//! Scenarios 5, 6 and 7: ministerial review (docs/rules.md#approvals). Edits void the approvals that no longer
 //! cover the content; a quoted minister's approval covers that minister's quotes; nobody
 //! approves a revision they authored.
 

@@ -1,4 +1,4 @@
-//! Scenario 8: embargo (SPEC §5). Never early: before the instant only staff and accredited
+//! Scenario 8: embargo (docs/rules.md#embargo). Never early: before the instant only staff and accredited
 //! integrators see the release. Exact at the instant: from then on the public sees it as
 //! PUBLISHED with `publishedAt = embargoUntil`, decided at read time, whether or not a scheduler
 //! has run.

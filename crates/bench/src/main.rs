@@ -1,4 +1,4 @@
-//! `pressroom-bench`: Pressroom's own benchmark (§11 of the specification).
+//! `pressroom-bench`: Pressroom's own benchmark (targets and results in docs/benchmarks.md).
 //!
 //! Each scenario seeds its database quickly and validly (see `seed`), runs the real `pressroom`
 //! binary (`serve`, `scheduler`, `audit verify`), measures, and prints a human table; with

@@ -1,4 +1,4 @@
-//! Ministerial review (§4 of the spec).
+//! Ministerial review (docs/rules.md#approvals).
 //!
 //! The required approvals of a revision are the responsible minister's office plus the office of
 //! every other person quoted. An approval record remembers what it covered: the whole content

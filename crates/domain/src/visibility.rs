@@ -1,4 +1,5 @@
-//! Who sees what (§6 of the spec), and how an embargoed release reads once its instant has passed (§5).
+//! Who sees what (docs/rules.md#visibility), and how an embargoed release reads once its instant
+//! has passed (docs/rules.md#embargo).
 //!
 //! [`visible_to`] is the rule; storage expresses the very same rule as a SQL condition so that
 //! it is applied inside every query, and a test in storage checks that the two agree.
@@ -122,7 +123,8 @@ pub fn publicly_visible(
     )
 }
 
-/// The visibility rule of §6: whether `viewer` (None = anonymous) may see the release at `now`.
+/// The visibility rule (docs/rules.md#visibility): whether `viewer` (None = anonymous) may see
+/// the release at `now`.
 pub fn visible_to(
     viewer: Option<&Viewer>,
     facts: &VisibilityFacts<'_>,

@@ -2,13 +2,14 @@
 //!
 //! Test tooling, not part of the server: `tests/schema.rs` runs it on the exported schema.
 //!
-//! SPEC §8 promises integrators that every type, field, argument and enum value of
-//! `contract.graphql` exists in the server's schema with the same names, types and nullability,
-//! and that the root types are named `Query`, `Mutation` and `Subscription`. The schema may add
-//! more, but nothing it adds may break a client written against the contract: an argument or
-//! input field the contract does not know must therefore be nullable or have a default. Default
-//! values may differ, but a non-null input that the contract lets clients omit (because it has a
-//! default there) must keep some default in the schema, or those clients break too.
+//! The contract promises integrators (docs/api.md) that every type, field, argument and enum
+//! value of `contract.graphql` exists in the server's schema with the same names, types and
+//! nullability, and that the root types are named `Query`, `Mutation` and `Subscription`. The
+//! schema may add more, but nothing it adds may break a client written against the contract: an
+//! argument or input field the contract does not know must therefore be nullable or have a
+//! default. Default values may differ, but a non-null input that the contract lets clients omit
+//! (because it has a default there) must keep some default in the schema, or those clients break
+//! too.
 //!
 //! The checker works on SDL text on both sides, so it can check the exported
 //! `docs/schema.graphql` as well as the schema of a running server.
@@ -24,7 +25,7 @@ use async_graphql_parser::types::{
 /// The copy of `contract.graphql` this crate was built with (byte for byte the shared contract).
 pub const CONTRACT_SDL: &str = include_str!("../../contract.graphql");
 
-/// The three operation types with the root type name SPEC §8 requires for each.
+/// The three operation types with the root type name the contract requires for each.
 const OPERATIONS: [(&str, &str); 3] = [
     ("query", "Query"),
     ("mutation", "Mutation"),
