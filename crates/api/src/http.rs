@@ -25,6 +25,7 @@ use crate::context::RequestContext;
 use crate::error::ApiError;
 use crate::gateway::Gateway;
 use crate::response_cache::{ResponseCache, SharedResponseCache};
+use crate::signoff::LinkSettings;
 
 use crate::graphql_http;
 
@@ -154,6 +155,8 @@ pub struct HttpConfig {
     /// GraphQL responses to integrators and anonymous callers kept for reuse
     /// ([`crate::response_cache`]); 0 turns the cache off.
     pub response_cache_entries: usize,
+    /// The public base URL links are made absolute with, and the longest life of a sign-off link.
+    pub links: LinkSettings,
 }
 
 impl Default for HttpConfig {
@@ -163,6 +166,7 @@ impl Default for HttpConfig {
             request_timeout: Duration::from_secs(30),
             rate_limit_per_minute: None,
             response_cache_entries: crate::response_cache::DEFAULT_ENTRIES,
+            links: LinkSettings::default(),
         }
     }
 }
@@ -193,7 +197,10 @@ pub fn app(store: Store) -> impl Endpoint {
 /// client's, if it sent one), which is also on every log line of the request; a panic in a
 /// handler becomes a bare `500` and never takes the server down.
 pub fn app_with(store: Store, config: HttpConfig) -> impl Endpoint {
-    let gateway = Gateway::new(crate::schema::build(Some(store.clone())));
+    let gateway = Gateway::new(crate::schema::build_with(
+        Some(store.clone()),
+        config.links.clone(),
+    ));
     // Registered now, so that `/metrics` lists the API's metrics before the first request.
     let _ = crate::metrics::Metrics::get();
     let routes = Route::new()
@@ -216,6 +223,10 @@ pub fn app_with(store: Store, config: HttpConfig) -> impl Endpoint {
         )
         .at("/feeds/:file", get(crate::public::feeds::serve_feed))
         .at(
+            "/signoff/:token",
+            get(crate::public::signoff::show).post(crate::public::signoff::answer),
+        )
+        .at(
             "/static/pressroom.css",
             get(crate::public::pages::stylesheet),
         )
@@ -229,6 +240,7 @@ pub fn app_with(store: Store, config: HttpConfig) -> impl Endpoint {
             ResponseCache::new(config.response_cache_entries).map(Arc::new),
         ))
         .data(gateway)
+        .data(config.links.clone())
         .data(store);
     let timeout = config.request_timeout;
     let cors = (!config.cors_origins.is_empty()).then(|| {

@@ -14,6 +14,7 @@ pub mod query;
 pub mod response_cache;
 pub mod scalars;
 pub mod schema;
+pub mod signoff;
 pub mod subscription;
 pub mod types;
 

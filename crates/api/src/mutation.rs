@@ -4,12 +4,14 @@
 use async_graphql::{Context, ID, Object};
 use pressroom_domain::content::check_note;
 use pressroom_domain::lifecycle::Command;
+use pressroom_domain::signoff::{DEFAULT_EXPIRES_IN_HOURS, LinkRequest};
 use pressroom_storage::directory::TokenGrant;
 
 use crate::context::{request, store};
 use crate::error::{ApiError, ApiResult};
 use crate::inputs::{DepartmentInput, PersonInput, ReleaseInput, TokenInput, WebhookEndpointInput};
 use crate::scalars::Instant;
+use crate::signoff::{CreatedSignoffLink, LinkSettings, SignoffLink};
 use crate::types::{
     CreatedToken, CreatedWebhookEndpoint, Department, Person, Release, WebhookEndpoint,
 };
@@ -189,6 +191,50 @@ impl Mutation {
             None,
         )
         .await
+    }
+
+    /// Asks `signer` to answer for `personId`'s office on the release's current revision, from
+    /// a link: a drafter or editor of the release's department, while it is IN_REVIEW and that
+    /// office is required and has not approved. The URL (with its token) is shown only here.
+    async fn create_signoff_link(
+        &self,
+        ctx: &Context<'_>,
+        release_id: ID,
+        expected_version: i32,
+        person_id: ID,
+        signer: String,
+        #[graphql(default_with = "Some(DEFAULT_EXPIRES_IN_HOURS as i32)")] expires_in_hours: Option<
+            i32,
+        >,
+    ) -> ApiResult<CreatedSignoffLink> {
+        let viewer = request(ctx)?.require_viewer()?;
+        let settings = ctx.data::<LinkSettings>().map_err(ApiError::from)?;
+        let created = store(ctx)?
+            .create_signoff_link(
+                viewer,
+                &release_id,
+                expected_version,
+                &LinkRequest {
+                    person_id: &person_id,
+                    signer: &signer,
+                    expires_in_hours: expires_in_hours.map_or(DEFAULT_EXPIRES_IN_HOURS, i64::from),
+                },
+                settings.signoff_max_hours,
+            )
+            .await?;
+        Ok(CreatedSignoffLink {
+            url: settings.signoff_url(&created.token),
+            link: SignoffLink(created.view),
+        })
+    }
+
+    /// Revokes a sign-off link (the release's drafters and editors, admins): it answers `410`
+    /// from then on. An answered link cannot be revoked.
+    async fn revoke_signoff_link(&self, ctx: &Context<'_>, id: ID) -> ApiResult<SignoffLink> {
+        let viewer = request(ctx)?.require_viewer()?;
+        Ok(SignoffLink(
+            store(ctx)?.revoke_signoff_link(viewer, &id).await?,
+        ))
     }
 
     /// Creates a department (admin).

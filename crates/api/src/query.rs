@@ -7,6 +7,7 @@ use pressroom_storage::releases::StoredRelease;
 use crate::context::{request, store};
 use crate::error::{ApiError, ApiResult};
 use crate::inputs::ReleaseFilter;
+use crate::signoff::SignoffLink;
 use crate::types::{
     AuditEntryConnection, ChangeEventConnection, Department, Person, Release, ReleaseConnection,
     Viewer, WebhookDelivery, WebhookEndpoint,
@@ -147,6 +148,22 @@ impl Query {
             .secure_audit_entries(viewer, release_id.as_ref().map(|id| id.as_str()), &page)
             .await?
             .into())
+    }
+
+    /// The sign-off links of a release, oldest first (its drafters and editors, admins); never
+    /// their tokens. Empty when the release does not exist or the caller may not see it.
+    async fn signoff_links(
+        &self,
+        ctx: &Context<'_>,
+        release_id: ID,
+    ) -> ApiResult<Vec<SignoffLink>> {
+        let viewer = request(ctx)?.require_viewer()?;
+        Ok(store(ctx)?
+            .signoff_links(viewer, &release_id)
+            .await?
+            .into_iter()
+            .map(SignoffLink)
+            .collect())
     }
 
     /// Every department.

@@ -6,6 +6,7 @@ use pressroom_storage::Store;
 
 use crate::mutation::Mutation;
 use crate::query::Query;
+use crate::signoff::LinkSettings;
 use crate::subscription::Subscription;
 
 /// Deepest query accepted (GraphiQL's introspection query fits).
@@ -32,9 +33,15 @@ pub type PressroomSchema = Schema<Query, Mutation, Subscription>;
 /// Depth and complexity are checked by the engine during validation, which every document
 /// goes through whatever its source.
 pub fn build(store: Option<Store>) -> PressroomSchema {
+    build_with(store, LinkSettings::default())
+}
+
+/// Like [`build`], with the settings links are made with (public base URL, sign-off link life).
+pub fn build_with(store: Option<Store>, links: LinkSettings) -> PressroomSchema {
     let builder = Schema::build(Query, Mutation, Subscription)
         .limit_depth(MAX_DEPTH)
-        .limit_complexity(MAX_COMPLEXITY);
+        .limit_complexity(MAX_COMPLEXITY)
+        .data(links);
     match store {
         Some(store) => builder.data(store).finish(),
         None => builder.finish(),

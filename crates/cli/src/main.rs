@@ -123,7 +123,23 @@ struct ServeArgs {
     #[arg(long)]
     shutdown_grace_secs: Option<u64>,
     #[command(flatten)]
+    links: LinkArgs,
+    #[command(flatten)]
     scheduler: SchedulerArgs,
+}
+
+/// How links that leave the server are made.
+#[derive(Debug, Args)]
+struct LinkArgs {
+    /// Where readers reach this server, e.g. https://press.example.se: sign-off URLs, webhook
+    /// data.url, Atom links and ninjs uri become absolute
+    /// [key public_base_url, env PRESSROOM_PUBLIC_BASE_URL; default none: relative links].
+    #[arg(long)]
+    public_base_url: Option<String>,
+    /// The longest life, in hours, a sign-off link may be given
+    /// [key signoff_link_max_hours, env PRESSROOM_SIGNOFF_LINK_MAX_HOURS; default 720; 1 to 8760].
+    #[arg(long)]
+    signoff_link_max_hours: Option<u64>,
 }
 
 /// How the scheduler runs.
@@ -234,6 +250,8 @@ impl Cli {
                 overrides.rate_limit_per_minute = args.rate_limit_per_minute;
                 overrides.shutdown_grace_secs = args.shutdown_grace_secs;
                 overrides.response_cache_entries = args.response_cache_entries;
+                overrides.public_base_url = args.links.public_base_url.clone();
+                overrides.signoff_link_max_hours = args.links.signoff_link_max_hours;
                 Some(&args.scheduler)
             }
             Command::Scheduler(args) => Some(args),
@@ -309,6 +327,7 @@ async fn run(command: Command, settings: Settings) -> anyhow::Result<ExitCode> {
                 .deliver_webhooks
                 .then(|| pressroom_webhooks::WebhookConfig {
                     refuse_private_addresses: settings.webhook_refuse_private_addresses,
+                    public_base_url: settings.public_base_url().ok().flatten(),
                     ..pressroom_webhooks::WebhookConfig::default()
                 });
             serve::bind(&settings.listen)
@@ -320,6 +339,7 @@ async fn run(command: Command, settings: Settings) -> anyhow::Result<ExitCode> {
                     request_timeout: settings.request_timeout(),
                     rate_limit_per_minute: settings.rate_limit_per_minute,
                     response_cache_entries: settings.response_cache_entries,
+                    links: settings.links()?,
                 })
                 .serve(store, scheduler)
                 .await?;

@@ -14,6 +14,7 @@ use std::time::Duration;
 
 use anyhow::{Context, bail};
 use config::{Config, Environment, File, FileFormat};
+use pressroom_domain::links::PublicBaseUrl;
 use serde::{Deserialize, Serialize};
 
 /// Where the data lives when nothing else is said: a SQLite file in the working directory,
@@ -66,6 +67,11 @@ pub struct Settings {
     pub scheduler_batch_size: u64,
     /// Longest sleep of the scheduler between two looks at the schedule, in milliseconds.
     pub scheduler_recheck_ms: u64,
+    /// Where readers reach this server from outside, e.g. `https://press.example.se`; makes
+    /// sign-off URLs, webhook `data.url`, Atom links and ninjs `uri` absolute. Absent: relative.
+    pub public_base_url: Option<String>,
+    /// The longest life, in hours, a sign-off link may be given (`expiresInHours`).
+    pub signoff_link_max_hours: u64,
 }
 
 impl Default for Settings {
@@ -84,12 +90,15 @@ impl Default for Settings {
             response_cache_entries: pressroom_api::response_cache::DEFAULT_ENTRIES,
             scheduler_batch_size: 500,
             scheduler_recheck_ms: 1_000,
+            public_base_url: None,
+            signoff_link_max_hours: pressroom_domain::signoff::DEFAULT_MAX_EXPIRES_IN_HOURS
+                .unsigned_abs(),
         }
     }
 }
 
 /// Every key, in the order of [`Settings`]; an environment variable is read only for these.
-pub const KEYS: [&str; 13] = [
+pub const KEYS: [&str; 15] = [
     "database_url",
     "log_format",
     "listen",
@@ -103,6 +112,8 @@ pub const KEYS: [&str; 13] = [
     "response_cache_entries",
     "scheduler_batch_size",
     "scheduler_recheck_ms",
+    "public_base_url",
+    "signoff_link_max_hours",
 ];
 
 /// What the command line says; each `Some` overrides every other layer.
@@ -121,6 +132,8 @@ pub struct Overrides {
     pub response_cache_entries: Option<usize>,
     pub scheduler_batch_size: Option<u64>,
     pub scheduler_recheck_ms: Option<u64>,
+    pub public_base_url: Option<String>,
+    pub signoff_link_max_hours: Option<u64>,
 }
 
 impl Settings {
@@ -173,7 +186,9 @@ impl Settings {
                 o.response_cache_entries.map(|n| n as u64),
             )?
             .set_override_option("scheduler_batch_size", o.scheduler_batch_size)?
-            .set_override_option("scheduler_recheck_ms", o.scheduler_recheck_ms)?;
+            .set_override_option("scheduler_recheck_ms", o.scheduler_recheck_ms)?
+            .set_override_option("public_base_url", o.public_base_url.clone())?
+            .set_override_option("signoff_link_max_hours", o.signoff_link_max_hours)?;
         let mut settings: Settings = builder
             .build()
             .and_then(Config::try_deserialize)
@@ -205,6 +220,13 @@ impl Settings {
             10,
             3_600_000,
         )?;
+        within(
+            "signoff_link_max_hours",
+            self.signoff_link_max_hours,
+            1,
+            8_760,
+        )?;
+        self.public_base_url()?;
         if self.database_url.trim().is_empty() {
             bail!("invalid configuration: database_url is empty");
         }
@@ -230,6 +252,25 @@ impl Settings {
     /// How long requests in flight may take to finish after a shutdown signal.
     pub fn shutdown_grace(&self) -> Duration {
         Duration::from_secs(self.shutdown_grace_secs)
+    }
+
+    /// The public base URL, checked; `None` when unset or empty.
+    pub fn public_base_url(&self) -> anyhow::Result<Option<PublicBaseUrl>> {
+        match self.public_base_url.as_deref().map(str::trim) {
+            None | Some("") => Ok(None),
+            Some(text) => PublicBaseUrl::parse(text)
+                .map(Some)
+                .map_err(|e| anyhow::anyhow!("invalid configuration: {e}")),
+        }
+    }
+
+    /// The settings links are made with: the public base URL and the sign-off link life.
+    pub fn links(&self) -> anyhow::Result<pressroom_api::signoff::LinkSettings> {
+        Ok(pressroom_api::signoff::LinkSettings {
+            public_base_url: self.public_base_url()?,
+            signoff_max_hours: i64::try_from(self.signoff_link_max_hours)
+                .context("signoff_link_max_hours")?,
+        })
     }
 
     /// The scheduler's settings.
@@ -398,6 +439,38 @@ mod tests {
         )
         .expect_err("a named file must exist");
         assert!(missing.to_string().contains("does not exist"), "{missing}");
+    }
+
+    #[test]
+    fn a_public_base_url_must_be_an_http_url_and_an_empty_one_means_none() {
+        let settings = Settings::load(
+            None,
+            &env(&[("PRESSROOM_PUBLIC_BASE_URL", "https://press.example.se/")]),
+            &Overrides::default(),
+        )
+        .expect("loads");
+        let links = settings.links().expect("valid");
+        assert_eq!(
+            links.signoff_url("pso_x"),
+            "https://press.example.se/signoff/pso_x"
+        );
+        let error = Settings::load(
+            None,
+            &env(&[("PRESSROOM_PUBLIC_BASE_URL", "press.example.se")]),
+            &Overrides::default(),
+        )
+        .expect_err("no scheme");
+        assert!(
+            format!("{error:#}").contains("public_base_url"),
+            "{error:#}"
+        );
+        let empty = Settings::load(
+            None,
+            &env(&[("PRESSROOM_PUBLIC_BASE_URL", "")]),
+            &Overrides::default(),
+        )
+        .expect("an empty value is unset");
+        assert_eq!(empty.links().expect("valid").signoff_url("t"), "/signoff/t");
     }
 
     #[test]

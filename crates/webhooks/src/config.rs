@@ -37,6 +37,9 @@ pub struct WebhookConfig {
     /// Off by default: admins register the URLs, and registered URLs are trusted. Turn it on
     /// where the server can reach internal services that a webhook must not be aimed at.
     pub refuse_private_addresses: bool,
+    /// Makes `data.url` absolute under this base (the `public_base_url` setting); `None` keeps
+    /// the stored path.
+    pub public_base_url: Option<pressroom_domain::links::PublicBaseUrl>,
 }
 
 impl Default for WebhookConfig {
@@ -49,6 +52,7 @@ impl Default for WebhookConfig {
             concurrency: 16,
             fan_out_batch: 500,
             refuse_private_addresses: false,
+            public_base_url: None,
         }
     }
 }

@@ -6,6 +6,7 @@
 
 use chrono::{DateTime, Utc};
 use pressroom_domain::lifecycle::format_instant;
+use pressroom_domain::links::PublicBaseUrl;
 use standardwebhooks::Webhook;
 
 /// Why a message could not be built or signed.
@@ -24,23 +25,39 @@ pub enum MessageError {
 
 /// The body of an event: `{"type": …, "timestamp": …, "data": …}`, where `data` is the outbox
 /// payload exactly as stored and `timestamp` the instant the event was recorded (RFC 3339, UTC).
+/// With a public base URL, `data.url` (stored as a path) is made absolute under it, and `data`
+/// is written again with its keys in the same sorted order as stored.
 pub fn event_body(
     event: &str,
     occurred_at: DateTime<Utc>,
     payload: &str,
+    public_base_url: Option<&PublicBaseUrl>,
 ) -> Result<String, MessageError> {
-    // The payload is embedded as stored rather than re-serialized, so `data` is byte for byte
-    // what the publish transaction wrote; it is parsed only to make sure it is an object.
+    // Without a base URL the payload is embedded as stored rather than re-serialized, so `data`
+    // is byte for byte what the publish transaction wrote; it is parsed only to make sure it is
+    // an object.
     let parsed: serde_json::Value =
         serde_json::from_str(payload).map_err(|_| MessageError::Payload)?;
-    if !parsed.is_object() {
+    let serde_json::Value::Object(mut data) = parsed else {
         return Err(MessageError::Payload);
-    }
+    };
     let event = serde_json::Value::from(event);
     let timestamp = serde_json::Value::from(format_instant(occurred_at));
+    let absolute = public_base_url.and_then(|base| {
+        data.get("url")
+            .and_then(serde_json::Value::as_str)
+            .filter(|path| path.starts_with('/'))
+            .map(|path| base.join(path))
+    });
+    let data = match absolute {
+        Some(url) => {
+            data.insert("url".to_owned(), serde_json::Value::from(url));
+            serde_json::Value::Object(data).to_string()
+        }
+        None => payload.trim().to_owned(),
+    };
     Ok(format!(
-        r#"{{"type":{event},"timestamp":{timestamp},"data":{}}}"#,
-        payload.trim()
+        r#"{{"type":{event},"timestamp":{timestamp},"data":{data}}}"#
     ))
 }
 
@@ -72,7 +89,7 @@ mod tests {
     #[test]
     fn the_body_wraps_the_stored_payload_with_its_type_and_timestamp() {
         let payload = r#"{"department":"miljodepartementet","id":"r1","title":"Sverige ska axla ledarskapet – på riktigt"}"#;
-        let body = event_body("release.published", at(), payload).unwrap();
+        let body = event_body("release.published", at(), payload, None).unwrap();
         assert_eq!(
             body,
             format!(
@@ -88,8 +105,8 @@ mod tests {
 
     #[test]
     fn a_payload_that_is_not_an_object_is_refused() {
-        assert!(event_body("release.published", at(), "[1]").is_err());
-        assert!(event_body("release.published", at(), "{").is_err());
+        assert!(event_body("release.published", at(), "[1]", None).is_err());
+        assert!(event_body("release.published", at(), "{", None).is_err());
     }
 
     #[test]
@@ -111,5 +128,24 @@ mod tests {
             signature("whsec_***", "msg_1", 1, "{}"),
             Err(MessageError::Secret)
         ));
+    }
+
+    #[test]
+    fn with_a_public_base_url_the_url_is_absolute_and_the_rest_unchanged() {
+        let payload =
+            r#"{"department":"miljodepartementet","id":"r1","slug":"a","url":"/releases/a"}"#;
+        let base = PublicBaseUrl::parse("https://press.example.se").unwrap();
+        let body = event_body("release.published", at(), payload, Some(&base)).unwrap();
+        assert!(
+            body.ends_with(
+                r#""data":{"department":"miljodepartementet","id":"r1","slug":"a","url":"https://press.example.se/releases/a"}}"#
+            ),
+            "{body}"
+        );
+        let relative = event_body("release.published", at(), payload, None).unwrap();
+        assert!(
+            relative.ends_with(&format!(r#""data":{payload}}}"#)),
+            "{relative}"
+        );
     }
 }

@@ -36,6 +36,7 @@ pub enum SendError {
 pub(crate) struct Sender {
     client: reqwest::Client,
     refuse_private_addresses: bool,
+    public_base_url: Option<pressroom_domain::links::PublicBaseUrl>,
 }
 
 impl Sender {
@@ -55,6 +56,7 @@ impl Sender {
         Ok(Self {
             client: builder.build()?,
             refuse_private_addresses: config.refuse_private_addresses,
+            public_base_url: config.public_base_url.clone(),
         })
     }
 
@@ -68,7 +70,12 @@ impl Sender {
         if self.refuse_private_addresses && literal_ip(&url).is_some_and(|ip| !is_public(ip)) {
             return Err(SendError::RefusedAddress);
         }
-        let body = event_body(&delivery.event, delivery.occurred_at, &delivery.payload)?;
+        let body = event_body(
+            &delivery.event,
+            delivery.occurred_at,
+            &delivery.payload,
+            self.public_base_url.as_ref(),
+        )?;
         let timestamp = at.timestamp();
         let signed = signature(delivery.secret(), &delivery.message_id, timestamp, &body)?;
         let response = self

@@ -28,6 +28,7 @@ use super::reading::{PublicRelease, Related};
 use super::responses::{
     CachePolicy, Media, Representation, internal_error, listing_max_age, not_found_html, respond,
 };
+use crate::signoff::LinkSettings;
 
 /// How many of the newest releases a feed holds.
 pub const FEED_ENTRIES: i32 = 20;
@@ -40,6 +41,7 @@ pub const ALL_RELEASES_FEED_ID: &str = "urn:uuid:470c13bc-28fe-478c-9ebb-70770b5
 #[handler]
 pub async fn serve_feed(
     store: Data<&Store>,
+    links: Data<&LinkSettings>,
     Path(file): Path<String>,
     headers: &HeaderMap,
 ) -> Response {
@@ -47,7 +49,7 @@ pub async fn serve_feed(
         return not_found_html();
     };
     let department = (name != "releases").then_some(name);
-    match render_feed(&store, department).await {
+    match render_feed(&store, &links, department).await {
         Ok(Some(feed)) => respond(headers, feed),
         Ok(None) => not_found_html(),
         Err(err) => internal_error(&err, Media::Atom),
@@ -56,6 +58,7 @@ pub async fn serve_feed(
 
 async fn render_feed(
     store: &Store,
+    links: &LinkSettings,
     department_slug: Option<&str>,
 ) -> Result<Option<Representation>, PublicError> {
     let now = store.now();
@@ -80,7 +83,7 @@ async fn render_feed(
         stored.iter().filter_map(|r| related.view(r, now)).collect();
     let entries = releases
         .iter()
-        .map(entry)
+        .map(|release| entry(release, links))
         .collect::<Result<Vec<_>, _>>()?
         .into_iter()
         .flatten()
@@ -93,14 +96,14 @@ async fn render_feed(
         Some(d) => (
             d.name.clone(),
             format!("urn:uuid:{}", d.id),
-            format!("/feeds/{}.atom", d.slug),
-            format!("/departments/{}", d.slug),
+            links.url(&format!("/feeds/{}.atom", d.slug)),
+            links.url(&format!("/departments/{}", d.slug)),
         ),
         None => (
             format!("{} – {}", SWEDISH.all_releases, SWEDISH.site),
             ALL_RELEASES_FEED_ID.to_owned(),
-            "/feeds/releases.atom".to_owned(),
-            "/releases".to_owned(),
+            links.url("/feeds/releases.atom"),
+            links.url("/releases"),
         ),
     };
     let feed = Feed {
@@ -156,7 +159,7 @@ fn in_zone(at: DateTime<Utc>, tz: Tz) -> FixedDateTime {
 
 /// The entry of one release; `None` for a release without a publication time (cannot happen
 /// for the PUBLISHED releases a feed lists).
-fn entry(release: &PublicRelease<'_>) -> Result<Option<Entry>, PublicError> {
+fn entry(release: &PublicRelease<'_>, links: &LinkSettings) -> Result<Option<Entry>, PublicError> {
     let (Some(published), Some(updated)) = (release.published_at(), release.content_updated_at())
     else {
         return Ok(None);
@@ -176,7 +179,7 @@ fn entry(release: &PublicRelease<'_>) -> Result<Option<Entry>, PublicError> {
         published: Some(in_zone(published, tz)),
         authors: vec![Person {
             name: department.name.clone(),
-            uri: Some(format!("/departments/{}", department.slug)),
+            uri: Some(links.url(&format!("/departments/{}", department.slug))),
             ..Person::default()
         }],
         contributors: release
@@ -198,13 +201,13 @@ fn entry(release: &PublicRelease<'_>) -> Result<Option<Entry>, PublicError> {
             .collect(),
         links: vec![
             link(
-                &format!("/releases/{slug}"),
+                &links.url(&format!("/releases/{slug}")),
                 "alternate",
                 "text/html",
                 Some(language),
             ),
             link(
-                &format!("/releases/{slug}.json"),
+                &links.url(&format!("/releases/{slug}.json")),
                 "alternate",
                 "application/json",
                 Some(language),

@@ -22,6 +22,8 @@ pub struct BodyHtml<'a> {
 /// One block of a body as the template shows it.
 struct BlockView<'a> {
     quote: bool,
+    /// Whether the quote is marked for the office asked to approve it (a sign-off page).
+    marked: bool,
     text: &'a str,
     /// What goes between a quote's text and its attribution: `", "` or `" "`.
     separator: &'static str,
@@ -113,6 +115,14 @@ pub fn tel_href(number: &str, country_calling_code: &str) -> String {
 
 /// The body of `release` as HTML.
 pub fn body_html(release: &PublicRelease<'_>) -> askama::Result<String> {
+    body_html_marking(release, None)
+}
+
+/// The body of `release` as HTML, with the quotes of `marked_speaker` (a person id) marked.
+pub fn body_html_marking(
+    release: &PublicRelease<'_>,
+    marked_speaker: Option<&str>,
+) -> askama::Result<String> {
     let labels = Labels::for_language(release.language());
     let blocks = release
         .release
@@ -122,27 +132,33 @@ pub fn body_html(release: &PublicRelease<'_>) -> askama::Result<String> {
         .map(|block| match block {
             Block::Paragraph { text } => BlockView {
                 quote: false,
+                marked: false,
                 text,
                 separator: "",
                 attribution: None,
             },
-            Block::Quote { speaker_id, text } => match release.person(speaker_id) {
-                Some(person) => {
-                    let (text, separator) = quote_before_attribution(text);
-                    BlockView {
-                        quote: true,
-                        text,
-                        separator,
-                        attribution: Some(labels.attribution(person)),
+            Block::Quote { speaker_id, text } => {
+                let marked = marked_speaker == Some(speaker_id.as_str());
+                match release.person(speaker_id) {
+                    Some(person) => {
+                        let (text, separator) = quote_before_attribution(text);
+                        BlockView {
+                            quote: true,
+                            marked,
+                            text,
+                            separator,
+                            attribution: Some(labels.attribution(person)),
+                        }
                     }
+                    None => BlockView {
+                        quote: true,
+                        marked,
+                        text,
+                        separator: "",
+                        attribution: None,
+                    },
                 }
-                None => BlockView {
-                    quote: true,
-                    text,
-                    separator: "",
-                    attribution: None,
-                },
-            },
+            }
         })
         .collect();
     BodyHtml { blocks }.render()

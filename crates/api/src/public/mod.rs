@@ -8,6 +8,7 @@
 //! | `GET /departments/{slug}` | one department's published releases | [`pages`] |
 //! | `GET /feeds/releases.atom`, `GET /feeds/{department}.atom` | Atom feeds | [`feeds`] |
 //! | `GET /static/pressroom.css` | the stylesheet | [`pages`] |
+//! | `GET`, `POST /signoff/{token}` | a sign-off link's page and its answer (not cached, not indexed) | [`signoff`] |
 //!
 //! # Reading
 //!
@@ -49,6 +50,7 @@ pub mod ninjs;
 pub mod pages;
 pub mod reading;
 pub mod responses;
+pub mod signoff;
 pub mod time_format;
 
 use pressroom_storage::StorageError;

@@ -19,7 +19,7 @@ use pressroom_storage::releases::{ReleaseFilter, StoredRelease};
 use serde::Deserialize;
 
 use super::PublicError;
-use super::fragments::{body_html, contacts_html, fact_box_html};
+use super::fragments::{body_html_marking, contacts_html, fact_box_html};
 use super::labels::{Labels, SWEDISH};
 use super::reading::{PublicRelease, Related};
 use super::responses::{
@@ -62,11 +62,21 @@ struct ReleasePage<'a> {
     lang: &'a str,
     page_title: String,
     site: &'static str,
+    department_name: &'a str,
+    department_slug: &'a str,
+    slug: &'a str,
+    article: String,
+}
+
+/// The `<article>` of a release: what the public page shows, and what a sign-off page shows
+/// of the revision it asks about.
+#[derive(Template)]
+#[template(path = "fragments/article.html")]
+struct ArticleHtml<'a> {
     labels: &'static Labels,
     kind: &'static str,
     department_name: &'a str,
     department_slug: &'a str,
-    slug: &'a str,
     title: &'a str,
     published: Option<TimeView>,
     withdrawal: Option<WithdrawalView<'a>>,
@@ -148,18 +158,33 @@ async fn release_page(store: &Store, slug: &str) -> Result<Option<Representation
 
 fn render_release_page(release: &PublicRelease<'_>) -> Result<String, PublicError> {
     let content = &release.release.content;
+    let page = ReleasePage {
+        lang: content.language(),
+        page_title: format!("{} – {}", content.title(), release.department.name),
+        site: Labels::for_language(content.language()).site,
+        department_name: &release.department.name,
+        department_slug: &release.department.slug,
+        slug: &release.release.slug,
+        article: render_article(release, None)?,
+    };
+    Ok(page.render()?)
+}
+
+/// The `<article>` of `release` as its public page shows it; the quotes of `marked_speaker`
+/// (a person id), if given, are marked (`<mark>`-styled) for the office asked to approve them.
+pub fn render_article(
+    release: &PublicRelease<'_>,
+    marked_speaker: Option<&str>,
+) -> Result<String, PublicError> {
+    let content = &release.release.content;
     let language = content.language();
     let labels = Labels::for_language(language);
     let tz = release.zone();
-    let page = ReleasePage {
-        lang: language,
-        page_title: format!("{} – {}", content.title(), release.department.name),
-        site: labels.site,
+    let article = ArticleHtml {
         labels,
         kind: labels.kind(content.kind()),
         department_name: &release.department.name,
         department_slug: &release.department.slug,
-        slug: &release.release.slug,
         title: content.title(),
         published: release
             .published_at()
@@ -179,7 +204,7 @@ fn render_release_page(release: &PublicRelease<'_>) -> Result<String, PublicErro
             })
             .collect(),
         lead: content.lead(),
-        body_html: body_html(release)?,
+        body_html: body_html_marking(release, marked_speaker)?,
         fact_boxes_html: content
             .fact_boxes()
             .iter()
@@ -191,7 +216,7 @@ fn render_release_page(release: &PublicRelease<'_>) -> Result<String, PublicErro
             .map(|p| format!("{} {}", p.title, p.name).trim().to_owned()),
         topics: content.topics().iter().map(String::as_str).collect(),
     };
-    Ok(page.render()?)
+    Ok(article.render()?)
 }
 
 /// Query parameters of a listing.
