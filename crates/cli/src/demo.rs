@@ -4,7 +4,9 @@
 //! Swedish Ministry of the Environment). It is loaded through the same storage calls the API
 //! uses, as the demo users themselves, so the releases, approvals and audit log are real: one
 //! release is walked all the way to PUBLISHED, a second one waits IN_REVIEW for the minister's
-//! office. Loading happens once per database (it is skipped when the department exists), but
+//! office. The published copy keeps the example's real publication time
+//! ([`EXAMPLE_PUBLISHED_AT`]), so that its text ("möts idag") and the docs' examples agree with
+//! what a newcomer sees; the audit log records, as always, when it was loaded. Loading happens once per database (it is skipped when the department exists), but
 //! every run creates fresh tokens, because a token is shown only when it is created.
 
 use std::collections::HashMap;
@@ -25,6 +27,11 @@ use crate::{serve, write_stdout};
 
 /// The example press release and its department and people, byte for byte as in the fixture.
 const FIXTURE: &str = include_str!("../fixtures/leadit-2022.json");
+
+/// When the example was published by the Government Offices: 2 June 2022, 09.00 in Stockholm,
+/// the day the meeting its text calls "idag" opened (the fixture's text keeps only the word
+/// "Publicerad", and the fixture file must stay byte for byte the shared one).
+pub(crate) const EXAMPLE_PUBLISHED_AT: &str = "2022-06-02T09:00:00+02:00";
 
 /// The fixture file: a department, the people it quotes, and one release.
 #[derive(Debug, Deserialize)]
@@ -371,11 +378,14 @@ async fn load(store: &Store, fixture: &Fixture) -> anyhow::Result<Directory> {
         Command::Approve,
     )
     .await?;
+    let published_at = chrono::DateTime::parse_from_rfc3339(EXAMPLE_PUBLISHED_AT)
+        .context("the example's publication time does not parse")?
+        .to_utc();
     let published = act(
         store,
         &EDITOR.viewer(&directory),
         &published,
-        Command::PublishNow,
+        Command::ImportPublication(published_at),
     )
     .await?;
     ensure!(

@@ -451,6 +451,52 @@ fn the_embedded_fixture_is_byte_identical_to_the_shared_one() {
 }
 
 #[tokio::test]
+async fn the_demo_s_published_copy_keeps_the_example_s_publication_time_and_the_audit_log_the_loading_time()
+ {
+    use sea_orm::{ConnectionTrait, Statement};
+
+    let before = chrono::Utc::now().timestamp_micros();
+    let db = Database::new();
+    let run = db.run(&["demo", "--load-only"]);
+    assert!(run.success(), "{run}");
+    let connection = sea_orm::Database::connect(db.url.as_str())
+        .await
+        .expect("open the database");
+    let backend = connection.get_database_backend();
+    let row = connection
+        .query_one_raw(Statement::from_string(
+            backend,
+            "SELECT published_at FROM releases WHERE state = 'PUBLISHED'",
+        ))
+        .await
+        .expect("query")
+        .expect("a published release");
+    let published_at: i64 = row.try_get("", "published_at").expect("published_at");
+    // 2 June 2022, 09.00 in Stockholm (UTC+2).
+    let example = chrono::DateTime::parse_from_rfc3339("2022-06-02T09:00:00+02:00")
+        .expect("instant")
+        .timestamp_micros();
+    assert_eq!(published_at, example);
+    let row = connection
+        .query_one_raw(Statement::from_string(
+            backend,
+            "SELECT at, details FROM audit_log WHERE action = 'importPublication'",
+        ))
+        .await
+        .expect("query")
+        .expect("the publication is audited");
+    let at: i64 = row.try_get("", "at").expect("at");
+    let details: String = row.try_get("", "details").expect("details");
+    assert!(at >= before, "the audit entry says when the demo loaded it");
+    assert!(
+        details.contains(r#""publishedAt":"2022-06-02T07:00:00Z""#),
+        "{details}"
+    );
+    let _ = connection.close().await;
+    assert!(db.audit_verify().0 > DEMO_USERS.len() as u64);
+}
+
+#[tokio::test]
 async fn audit_verify_names_the_first_altered_entry_and_exits_1() {
     use sea_orm::ConnectionTrait;
 

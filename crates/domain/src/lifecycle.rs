@@ -92,6 +92,9 @@ pub enum Action {
     CancelEmbargo,
     /// `publishNow`
     PublishNow,
+    /// Loading a release that was already published elsewhere, at its real publication time
+    /// (`pressroom demo`); no GraphQL mutation offers it.
+    ImportPublication,
     /// The scheduler publishing at the embargo instant.
     ScheduledPublish,
     /// The scheduler refusing to publish content the approvals on record do not cover.
@@ -118,6 +121,7 @@ impl Action {
             Self::Schedule => "scheduleRelease",
             Self::CancelEmbargo => "cancelEmbargo",
             Self::PublishNow => "publishNow",
+            Self::ImportPublication => "importPublication",
             Self::ScheduledPublish => "scheduledPublish",
             Self::RefusePublication => "refusePublication",
             Self::Correct => "correctRelease",
@@ -137,9 +141,11 @@ impl Action {
             | Self::CreateSignoffLink => &[Role::Drafter, Role::Editor],
             Self::RevokeSignoffLink => &[Role::Drafter, Role::Editor, Role::Admin],
             Self::RequestChanges | Self::Approve => &[Role::MinisterOffice],
-            Self::CancelEmbargo | Self::PublishNow | Self::Correct | Self::Withdraw => {
-                &[Role::Editor]
-            }
+            Self::CancelEmbargo
+            | Self::PublishNow
+            | Self::ImportPublication
+            | Self::Correct
+            | Self::Withdraw => &[Role::Editor],
             Self::ScheduledPublish | Self::RefusePublication => &[],
         }
     }
@@ -167,6 +173,7 @@ pub const TRANSITIONS: &[(Action, State, State)] = &[
     (Action::CancelEmbargo, State::Embargoed, State::Approved),
     (Action::PublishNow, State::Approved, State::Published),
     (Action::PublishNow, State::Embargoed, State::Published),
+    (Action::ImportPublication, State::Approved, State::Published),
     (Action::ScheduledPublish, State::Embargoed, State::Published),
     (Action::RefusePublication, State::Embargoed, State::InReview),
     (Action::Correct, State::Published, State::Published),
@@ -202,6 +209,10 @@ pub enum Command {
     CancelEmbargo(String),
     /// Publish at once.
     PublishNow,
+    /// Publish a release that was already public elsewhere since the given instant, which
+    /// becomes its `publishedAt` (not in the future). Used to load the example release with its
+    /// real publication time; the audit entry is written at the time of loading, as always.
+    ImportPublication(DateTime<Utc>),
     /// Correct published content, with a public note.
     Correct(ReleaseContent, String),
     /// Withdraw, with a public reason.
@@ -219,6 +230,7 @@ impl Command {
             Self::Schedule(_) => Action::Schedule,
             Self::CancelEmbargo(_) => Action::CancelEmbargo,
             Self::PublishNow => Action::PublishNow,
+            Self::ImportPublication(_) => Action::ImportPublication,
             Self::Correct(..) => Action::Correct,
             Self::Withdraw(_) => Action::Withdraw,
         }
@@ -596,6 +608,26 @@ impl Release {
                 after.embargo_until = None;
                 Ok(Transition {
                     details: details([
+                        ("revision", json!(self.revision)),
+                        ("contentHash", json!(self.content_hash)),
+                    ]),
+                    event: Some(PublicEvent::Published),
+                    ..self.step(action, after)
+                })
+            }
+            Command::ImportPublication(published_at) => {
+                if published_at > now {
+                    return Err(DomainError::validation(
+                        "publishedAt",
+                        "an imported publication time cannot be in the future",
+                    ));
+                }
+                self.require_full_approval(action)?;
+                after.state = State::Published;
+                after.published_at = Some(published_at);
+                Ok(Transition {
+                    details: details([
+                        ("publishedAt", json!(format_instant(published_at))),
                         ("revision", json!(self.revision)),
                         ("contentHash", json!(self.content_hash)),
                     ]),

@@ -110,6 +110,7 @@ enum Step {
     Schedule(i64),
     CancelEmbargo(bool),
     PublishNow,
+    ImportPublication(i64),
     Correct(usize),
     Withdraw,
 }
@@ -124,6 +125,7 @@ fn step() -> impl Strategy<Value = Step> {
         (-3i64..6).prop_map(Step::Schedule),
         any::<bool>().prop_map(Step::CancelEmbargo),
         Just(Step::PublishNow),
+        (-3i64..2).prop_map(Step::ImportPublication),
         (0usize..5).prop_map(Step::Correct),
         Just(Step::Withdraw),
     ]
@@ -146,6 +148,9 @@ fn command(step: &Step, now: DateTime<Utc>) -> Command {
             String::new()
         }),
         Step::PublishNow => Command::PublishNow,
+        Step::ImportPublication(minutes) => {
+            Command::ImportPublication(now + Duration::minutes(*minutes))
+        }
         Step::Correct(v) => Command::Correct(content(*v), "Rättelse".into()),
         Step::Withdraw => Command::Withdraw("Fel uppgifter".into()),
     }
@@ -276,6 +281,7 @@ fn every_action_outside_the_table_is_an_invalid_transition() {
             Command::Schedule(now + Duration::hours(2)),
             Command::CancelEmbargo("x".into()),
             Command::PublishNow,
+            Command::ImportPublication(now - Duration::days(365)),
             Command::Correct(content(2), "x".into()),
             Command::Withdraw("x".into()),
         ];
@@ -494,4 +500,53 @@ fn an_update_with_the_current_content_is_refused_outside_draft_and_changes_nothi
         assert_eq!(changed.after.state, State::InReview);
         assert!(changed.new_revision);
     }
+}
+
+#[test]
+fn an_imported_publication_keeps_its_real_instant_and_needs_full_approval() {
+    let now = t0();
+    let drafter = viewer("dana", Role::Drafter, Some("d1"), None);
+    let editor = viewer("erik", Role::Editor, Some("d1"), None);
+    let office = viewer("anna", Role::MinisterOffice, None, Some("a"));
+    let then = now - Duration::days(1461);
+    let in_review = Release::create("r1".into(), "d1".into(), content(0), &drafter)
+        .expect("create")
+        .after
+        .apply(&drafter, Command::SubmitForReview, now)
+        .expect("submit")
+        .remove(0)
+        .after;
+    let unapproved = in_review
+        .apply(&editor, Command::ImportPublication(then), now)
+        .map(|_| ())
+        .unwrap_err();
+    assert_eq!(unapproved.code(), "INVALID_TRANSITION");
+    let approved = in_review
+        .apply(&office, Command::Approve, now)
+        .expect("approve")
+        .remove(0)
+        .after;
+    let future = approved
+        .apply(
+            &editor,
+            Command::ImportPublication(now + Duration::seconds(1)),
+            now,
+        )
+        .map(|_| ())
+        .unwrap_err();
+    assert_eq!(future.code(), "VALIDATION");
+    let step = approved
+        .apply(&editor, Command::ImportPublication(then), now)
+        .expect("import")
+        .remove(0);
+    assert_eq!(step.action, Action::ImportPublication);
+    assert_eq!(step.after.state, State::Published);
+    assert_eq!(step.after.published_at, Some(then));
+    assert_eq!(step.event, Some(PublicEvent::Published));
+    // Publishing now still means now.
+    let now_step = approved
+        .apply(&editor, Command::PublishNow, now)
+        .expect("publish")
+        .remove(0);
+    assert_eq!(now_step.after.published_at, Some(now));
 }
