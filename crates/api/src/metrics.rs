@@ -28,7 +28,8 @@ pub struct Metrics {
     /// GraphQL operations, by `type` (query, mutation, subscription, or `unknown` for a request
     /// the gateway refused: a syntax error, a broken limit, an unknown persisted query, a
     /// mutation over `GET`), `field` (the first root field once the document validated, else
-    /// `-`) and `outcome` (`ok`, `error`: executed with errors, `refused`: not executed).
+    /// `-`) and `outcome` (`ok`, `error`: executed with errors, `refused`: not executed,
+    /// `cached`: answered from the response cache).
     pub graphql_operations: IntCounterVec,
     /// Time to prepare and execute, by `type` and `field`.
     pub graphql_duration: HistogramVec,
