@@ -452,3 +452,46 @@ async fn a_request_for_changes_from_a_link_needs_a_comment_and_sends_the_release
     })
     .await;
 }
+
+#[tokio::test]
+async fn with_a_public_base_url_sign_off_urls_and_feed_links_are_absolute() {
+    for_each_backend(|backend| async move {
+        let base = "https://press.example.se";
+        let app = crate::harness::spawn_app_with(backend, &["--public-base-url", base]).await;
+        let ministry = app.setup_ministry().await;
+        let backend = app.backend;
+        let (release, minister_b) = in_review_with_second_minister(&app, &ministry).await;
+        let created = create_link(&app, &ministry.drafter, &release, &minister_b).await;
+        let url = created["url"].as_str().expect("url");
+        assert!(
+            url.starts_with(&format!("{base}/signoff/pso_")),
+            "[{backend}] {created:#}"
+        );
+        // The page itself is served here, whatever address readers reach it at.
+        let (status, _, _) = get_page(&app, &url[base.len()..]).await;
+        assert_eq!(status, StatusCode::OK, "[{backend}]");
+
+        let published =
+            crate::fixture::approved_release(&app, &ministry, &ministry.release_input()).await;
+        let published = app.publish_now(&ministry.editor, &published).await;
+        assert_state(&app, &published, "PUBLISHED");
+        let feed = app
+            .client
+            .get(format!("{}/feeds/releases.atom", app.base_url))
+            .send()
+            .await
+            .expect("feed")
+            .text()
+            .await
+            .expect("body");
+        let slug = published["slug"].as_str().expect("slug");
+        for href in [
+            format!(r#"href="{base}/feeds/releases.atom""#),
+            format!(r#"href="{base}/releases/{slug}""#),
+            format!(r#"href="{base}/releases/{slug}.json""#),
+        ] {
+            assert!(feed.contains(&href), "[{backend}] {href} in {feed}");
+        }
+    })
+    .await;
+}
