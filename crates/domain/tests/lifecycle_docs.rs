@@ -67,8 +67,7 @@ fn who(text: &str) -> Vec<String> {
         "scheduler",
     ];
     let mut who: Vec<String> = text
-        .split([',', ' '])
-        .map(str::trim)
+        .split(|c: char| !c.is_ascii_alphabetic())
         .filter(|word| known.contains(word))
         .map(str::to_owned)
         .collect();
