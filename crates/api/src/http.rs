@@ -215,6 +215,8 @@ pub fn app_with(store: Store, config: HttpConfig) -> impl Endpoint {
         .at("/graphql/ws", get(subscriptions))
         .at("/healthz", get(healthz))
         .at("/readyz", get(readyz))
+        .at("/", get(crate::public::pages::home))
+        .at("/departments", get(crate::public::pages::list_departments))
         .at("/releases", get(crate::public::pages::list_releases))
         .at("/releases/:slug", get(crate::public::pages::show_release))
         .at(

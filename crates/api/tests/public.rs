@@ -785,6 +785,41 @@ async fn an_empty_feed_is_updated_when_it_is_made_not_in_1970() {
     .await;
 }
 
+#[tokio::test]
+async fn the_root_is_a_landing_page_and_departments_has_an_index() {
+    on_every_backend(|w| async move {
+        let home = w.get("/").await;
+        assert_eq!(home.status, StatusCode::OK, "{}", home.body);
+        assert_eq!(home.header("content-type"), "text/html; charset=utf-8");
+        assert!(home.body.starts_with("<!DOCTYPE html>"));
+        assert!(home.body.contains(r#"<link rel="stylesheet" href="/static/pressroom.css">"#));
+        for href in ["/releases", "/departments", "/feeds/releases.atom", "/graphql"] {
+            assert!(
+                home.body.contains(&format!(r#"<a href="{href}">"#)),
+                "{href}: {}",
+                home.body
+            );
+        }
+        assert!(home.header("content-security-policy").starts_with("default-src 'none'"));
+
+        let index = w.get("/departments").await;
+        assert_eq!(index.status, StatusCode::OK, "{}", index.body);
+        assert!(index.body.contains("<h1>Departement</h1>"), "{}", index.body);
+        assert!(
+            index.body.contains(
+                r#"<a href="/departments/miljodepartementet">Miljödepartementet</a> · <a href="/feeds/miljodepartementet.atom">"#
+            ),
+            "{}",
+            index.body
+        );
+        // Every link of the index leads somewhere.
+        assert_eq!(w.get("/departments/miljodepartementet").await.status, StatusCode::OK);
+        assert_eq!(w.get("/feeds/miljodepartementet.atom").await.status, StatusCode::OK);
+        w
+    })
+    .await;
+}
+
 /// `content` with `suffix` added to its lead: a correction must change something.
 fn amended(content: &ReleaseContent, suffix: &str) -> ReleaseContent {
     ReleaseContent::parse(ContentInput {

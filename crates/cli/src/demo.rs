@@ -494,7 +494,8 @@ fn welcome(
          \n\
          Or with curl:\n\
          curl -s {url}/graphql -H 'Content-Type: application/json' -H 'Authorization: Bearer {editor}' \
-         -d '{{\"query\": \"{one_line_query}\"}}'\n\n"
+         -d '{{\"query\": \"{one_line_query}\"}}'\n\n\
+         Public pages: {url}/ (start), {url}/releases, {url}/departments, {url}/feeds/releases.atom\n\n"
     ));
     text
 }

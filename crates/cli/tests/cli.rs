@@ -424,7 +424,10 @@ fn demo_prints_its_welcome_with_the_real_url_then_serves() {
         welcome.contains(r#"{"Authorization": "Bearer "#),
         "{welcome}"
     );
+    assert!(welcome.contains(&format!("{url}/departments")), "{welcome}");
     assert_eq!(get_status_line(&url, "/healthz"), "HTTP/1.1 200 OK");
+    assert_eq!(get_status_line(&url, "/"), "HTTP/1.1 200 OK");
+    assert_eq!(get_status_line(&url, "/departments"), "HTTP/1.1 200 OK");
     assert_eq!(server.terminate(), Some(0));
     assert!(db.audit_verify().0 > DEMO_USERS.len() as u64);
 }

@@ -50,6 +50,10 @@ pub struct Labels {
     pub feed: &'static str,
     /// Name of the site, in the header.
     pub site: &'static str,
+    /// Heading of the index of departments.
+    pub departments: &'static str,
+    /// Text of an empty index of departments.
+    pub no_departments: &'static str,
     kinds: [&'static str; 3],
 }
 
@@ -74,6 +78,8 @@ pub static SWEDISH: Labels = Labels {
     nothing_yet: "Inga publicerade pressmeddelanden ännu.",
     feed: "Atom-flöde",
     site: "Pressrum",
+    departments: "Departement",
+    no_departments: "Inga departement ännu.",
     kinds: ["Pressmeddelande", "Nyhet", "Uttalande"],
 };
 
@@ -98,6 +104,8 @@ pub static ENGLISH: Labels = Labels {
     nothing_yet: "No published press releases yet.",
     feed: "Atom feed",
     site: "Press room",
+    departments: "Departments",
+    no_departments: "No departments yet.",
     kinds: ["Press release", "News", "Statement"],
 };
 

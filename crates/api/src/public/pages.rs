@@ -1,5 +1,6 @@
-//! The HTML pages: `/releases/{slug}` shaped like a ministry's press page, and the listings
-//! `/releases` and `/departments/{slug}` (newest first, keyset paging with `?after=`).
+//! The HTML pages: `/releases/{slug}` shaped like a ministry's press page, the listings
+//! `/releases` and `/departments/{slug}` (newest first, keyset paging with `?after=`), the
+//! landing page `/` and the index of departments `/departments`.
 //!
 //! Pages are anonymous reads: they go through the store's `secure_*` functions with no viewer
 //! and one `now` per request, so they show exactly what the public read rule shows at that
@@ -386,6 +387,78 @@ async fn listing_page(
         last_modified,
         varies_by_authorization: false,
     }))
+}
+
+#[derive(Template)]
+#[template(path = "home.html")]
+struct HomePage {
+    lang: &'static str,
+    page_title: &'static str,
+    site: &'static str,
+    labels: &'static Labels,
+}
+
+/// `GET /`: the landing page, linking the listing, the departments, the feed and GraphiQL.
+#[handler]
+pub fn home(headers: &HeaderMap) -> Response {
+    let page = HomePage {
+        lang: SWEDISH.lang,
+        page_title: SWEDISH.site,
+        site: SWEDISH.site,
+        labels: &SWEDISH,
+    };
+    match page.render() {
+        Ok(body) => respond(
+            headers,
+            Representation {
+                body,
+                media: Media::Html,
+                cache: CachePolicy::Public(PAGE_MAX_AGE),
+                last_modified: None,
+                varies_by_authorization: false,
+            },
+        ),
+        Err(err) => internal_error(&PublicError::from(err), Media::Html),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "departments.html")]
+struct DepartmentsPage {
+    lang: &'static str,
+    page_title: String,
+    site: &'static str,
+    labels: &'static Labels,
+    departments: Vec<Department>,
+}
+
+/// `GET /departments`: every department, by name, with links to its listing and its feed.
+#[handler]
+pub async fn list_departments(store: Data<&Store>, headers: &HeaderMap) -> Response {
+    match departments_page(&store).await {
+        Ok(page) => respond(headers, page),
+        Err(err) => internal_error(&err, Media::Html),
+    }
+}
+
+async fn departments_page(store: &Store) -> Result<Representation, PublicError> {
+    let mut departments = store.departments().await?;
+    departments.sort_by(|a, b| a.name.cmp(&b.name).then_with(|| a.slug.cmp(&b.slug)));
+    let body = DepartmentsPage {
+        lang: SWEDISH.lang,
+        page_title: format!("{} – {}", SWEDISH.departments, SWEDISH.site),
+        site: SWEDISH.site,
+        labels: &SWEDISH,
+        departments,
+    }
+    .render()?;
+    Ok(Representation {
+        body,
+        media: Media::Html,
+        cache: CachePolicy::Public(PAGE_MAX_AGE),
+        last_modified: None,
+        varies_by_authorization: false,
+    })
 }
 
 /// `GET /static/pressroom.css`: the one stylesheet, compiled into the binary.
