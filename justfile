@@ -50,6 +50,11 @@ schema:
     cargo run -q -p pressroom -- schema > docs/schema.graphql.new
     mv docs/schema.graphql.new docs/schema.graphql
 
+# Check the pages in a real browser (Debian's chromium, playwright-core, axe-core); screenshots in target/browser-screenshots
+browser:
+    cargo build -p pressroom
+    cd tests/browser && npm ci --no-audit --no-fund && npm test
+
 # Run everything CI runs
 ci:
     bash .ci/run
