@@ -16,6 +16,7 @@ use poem::{EndpointExt, Response};
 use pressroom_domain::visibility::Role;
 use pressroom_storage::Store;
 use pressroom_storage::directory::TokenGrant;
+use pressroom_test_support::database::{Backend, EmptyDatabase};
 use serde_json::{Value, json};
 
 const JSON: &str = "application/json; charset=utf-8";
@@ -27,7 +28,7 @@ struct Server {
     client: TestClient<BoxEndpoint<'static, Response>>,
     store: Store,
     admin: String,
-    _dir: tempfile::TempDir,
+    _database: EmptyDatabase,
 }
 
 /// A response, read whole.
@@ -85,15 +86,8 @@ impl Reply {
 }
 
 async fn server() -> Server {
-    let dir = tempfile::Builder::new()
-        .prefix("pressroom-graphql-http-")
-        .tempdir()
-        .expect("a temporary directory");
-    let url = format!(
-        "sqlite://{}?mode=rwc",
-        dir.path().join("pressroom.db").display()
-    );
-    let store = Store::connect(&url).await.expect("connect");
+    let database = EmptyDatabase::create(&Backend::Sqlite).await;
+    let store = Store::connect(&database.url).await.expect("connect");
     store.migrate().await.expect("migrate");
     let admin = store
         .create_token(
@@ -115,7 +109,7 @@ async fn server() -> Server {
         client,
         store,
         admin,
-        _dir: dir,
+        _database: database,
     }
 }
 

@@ -6,13 +6,13 @@ use poem::http::StatusCode;
 use poem::test::TestClient;
 use pressroom_api::http::{HttpConfig, app_with};
 use pressroom_storage::Store;
+use pressroom_test_support::database::{Backend, EmptyDatabase};
 
-async fn store() -> (tempfile::TempDir, Store) {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let url = format!("sqlite://{}?mode=rwc", dir.path().join("p.db").display());
-    let store = Store::connect(&url).await.expect("connect");
+async fn store() -> (EmptyDatabase, Store) {
+    let database = EmptyDatabase::create(&Backend::Sqlite).await;
+    let store = Store::connect(&database.url).await.expect("connect");
     store.migrate().await.expect("migrate");
-    (dir, store)
+    (database, store)
 }
 
 #[tokio::test]
@@ -148,4 +148,57 @@ async fn a_token_over_its_rate_limit_gets_429_with_retry_after_and_others_are_un
     assert!((1..=60).contains(&retry_after), "{retry_after}");
     assert_eq!(query(Some(&second)).await.0.status(), StatusCode::OK);
     assert_eq!(query(None).await.0.status(), StatusCode::OK);
+}
+
+#[tokio::test]
+async fn anonymous_callers_over_the_per_address_limit_get_429_and_token_holders_do_not() {
+    use pressroom_domain::visibility::Role;
+    use pressroom_storage::directory::TokenGrant;
+    let (_dir, store) = store().await;
+    let token = store
+        .create_token(
+            "admin",
+            TokenGrant {
+                user_name: "ivar".into(),
+                role: Role::Integrator,
+                department: None,
+                person_id: None,
+                embargo_access: false,
+                expires_at: None,
+            },
+        )
+        .await
+        .expect("token")
+        .token;
+    let config = HttpConfig {
+        anonymous_rate_limit_per_minute: std::num::NonZeroU32::new(2),
+        ..HttpConfig::default()
+    };
+    let client = TestClient::new(app_with(store, config));
+    let query = serde_json::json!({ "query": "{ departments { slug } }" });
+    for _ in 0..2 {
+        let ok = client.post("/graphql").body_json(&query).send().await;
+        assert_eq!(ok.0.status(), StatusCode::OK);
+    }
+    let refused = client.post("/graphql").body_json(&query).send().await;
+    assert_eq!(refused.0.status(), StatusCode::TOO_MANY_REQUESTS);
+    let retry_after: u64 = refused
+        .0
+        .headers()
+        .get("retry-after")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse().ok())
+        .expect("a Retry-After in seconds");
+    assert!((1..=60).contains(&retry_after), "{retry_after}");
+    let with_token = client
+        .post("/graphql")
+        .header("authorization", format!("Bearer {token}"))
+        .body_json(&query)
+        .send()
+        .await;
+    assert_eq!(
+        with_token.0.status(),
+        StatusCode::OK,
+        "token holders are limited per token, not per address"
+    );
 }

@@ -6,6 +6,7 @@ use poem::http::StatusCode;
 use poem::test::TestClient;
 use pressroom_api::http::{HttpConfig, app_with};
 use pressroom_storage::Store;
+use pressroom_test_support::database::{Backend, EmptyDatabase};
 use serde_json::json;
 
 /// The value of the sample `name{labels}` in a Prometheus text exposition (0 when absent).
@@ -22,9 +23,8 @@ fn sample(text: &str, name: &str, labels: &str) -> f64 {
 
 #[tokio::test]
 async fn metrics_count_http_requests_graphql_operations_and_show_the_pool() {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let url = format!("sqlite://{}?mode=rwc", dir.path().join("p.db").display());
-    let store = Store::connect(&url).await.expect("connect");
+    let database = EmptyDatabase::create(&Backend::Sqlite).await;
+    let store = Store::connect(&database.url).await.expect("connect");
     store.migrate().await.expect("migrate");
     let client = TestClient::new(app_with(store, HttpConfig::default()));
     let scrape = || async {
