@@ -433,16 +433,23 @@ async fn execute(
             return request_error(media, status, err);
         }
     };
-    if viewer.is_some()
-        && let (Some(limit), Some(token)) =
-            (limit, authorization.and_then(|a| a.strip_prefix("Bearer ")))
-        && let Some(wait) = limit.check(token.trim())
-    {
+    let over_limit = limit.and_then(|limit| match &viewer {
+        Some(_) => authorization
+            .and_then(|a| a.strip_prefix("Bearer "))
+            .and_then(|token| limit.check(token.trim()))
+            .map(|wait| (wait, "rate limit exceeded for this token")),
+        None => limit
+            .check_anonymous(http.remote_addr().as_socket_addr().map(|a| a.ip()))
+            .map(|wait| {
+                (
+                    wait,
+                    "rate limit exceeded for requests without a token from this address",
+                )
+            }),
+    });
+    if let Some((wait, message)) = over_limit {
         let seconds = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
-        let mut response = plain(
-            StatusCode::TOO_MANY_REQUESTS,
-            "rate limit exceeded for this token",
-        );
+        let mut response = plain(StatusCode::TOO_MANY_REQUESTS, message);
         if let Ok(value) = HeaderValue::from_str(&seconds.max(1).to_string()) {
             response.headers_mut().insert(header::RETRY_AFTER, value);
         }

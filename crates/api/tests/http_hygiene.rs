@@ -149,3 +149,58 @@ async fn a_token_over_its_rate_limit_gets_429_with_retry_after_and_others_are_un
     assert_eq!(query(Some(&second)).await.0.status(), StatusCode::OK);
     assert_eq!(query(None).await.0.status(), StatusCode::OK);
 }
+
+#[tokio::test]
+async fn anonymous_callers_over_the_per_address_limit_get_429_and_token_holders_do_not() {
+    use pressroom_domain::visibility::Role;
+    use pressroom_storage::directory::TokenGrant;
+    let (_dir, store) = store().await;
+    let token = store
+        .create_token(
+            "admin",
+            TokenGrant {
+                user_name: "ivar".into(),
+                role: Role::Integrator,
+                department: None,
+                person_id: None,
+                embargo_access: false,
+                expires_at: None,
+            },
+        )
+        .await
+        .expect("token")
+        .token;
+    let config = HttpConfig {
+        anonymous_rate_limit_per_minute: std::num::NonZeroU32::new(2),
+        ..HttpConfig::default()
+    };
+    let client = TestClient::new(app_with(store, config));
+    let query = |token: Option<&str>| {
+        let mut request = client
+            .get("/graphql")
+            .query("query", &"{ departments { slug } }");
+        if let Some(token) = token {
+            request = request.header("authorization", format!("Bearer {token}"));
+        }
+        request.send()
+    };
+    for _ in 0..2 {
+        assert_eq!(query(None).await.0.status(), StatusCode::OK);
+    }
+    let refused = query(None).await;
+    assert_eq!(refused.0.status(), StatusCode::TOO_MANY_REQUESTS);
+    let retry_after: u64 = refused
+        .0
+        .headers()
+        .get("retry-after")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse().ok())
+        .expect("a Retry-After in seconds");
+    assert!((1..=60).contains(&retry_after), "{retry_after}");
+    let with_token = query(Some(&token)).await;
+    assert_eq!(
+        with_token.0.status(),
+        StatusCode::OK,
+        "token holders are limited per token, not per address"
+    );
+}

@@ -113,6 +113,13 @@ struct ServeArgs {
     /// [key rate_limit_per_minute, env PRESSROOM_RATE_LIMIT_PER_MINUTE; default none: no limit].
     #[arg(long, value_parser = clap::value_parser!(u32).range(1..))]
     rate_limit_per_minute: Option<u32>,
+    /// GraphQL requests without a token that one client address (IPv4, or an IPv6 /64) may
+    /// make per minute (429 with Retry-After beyond it); behind a proxy every caller shares the
+    /// proxy's address, so limit there instead
+    /// [key anonymous_rate_limit_per_minute, env PRESSROOM_ANONYMOUS_RATE_LIMIT_PER_MINUTE;
+    /// default none: no limit; 600 is a sensible value on the open internet].
+    #[arg(long, value_parser = clap::value_parser!(u32).range(1..))]
+    anonymous_rate_limit_per_minute: Option<u32>,
     /// GraphQL responses to integrators and anonymous callers kept for reuse until a write or
     /// the next embargo instant; 0 turns the cache off
     /// [key response_cache_entries, env PRESSROOM_RESPONSE_CACHE_ENTRIES; default 128; 0 to 100000].
@@ -248,6 +255,7 @@ impl Cli {
                 overrides.cors_origins = args.cors_origins.clone();
                 overrides.request_timeout_secs = args.request_timeout_secs;
                 overrides.rate_limit_per_minute = args.rate_limit_per_minute;
+                overrides.anonymous_rate_limit_per_minute = args.anonymous_rate_limit_per_minute;
                 overrides.shutdown_grace_secs = args.shutdown_grace_secs;
                 overrides.response_cache_entries = args.response_cache_entries;
                 overrides.public_base_url = args.links.public_base_url.clone();
@@ -338,6 +346,7 @@ async fn run(command: Command, settings: Settings) -> anyhow::Result<ExitCode> {
                     cors_origins: settings.cors_origins.clone(),
                     request_timeout: settings.request_timeout(),
                     rate_limit_per_minute: settings.rate_limit_per_minute,
+                    anonymous_rate_limit_per_minute: settings.anonymous_rate_limit_per_minute,
                     response_cache_entries: settings.response_cache_entries,
                     links: settings.links()?,
                 })

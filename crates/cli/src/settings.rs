@@ -59,6 +59,8 @@ pub struct Settings {
     pub request_timeout_secs: u64,
     /// GraphQL requests each token may make per minute; absent: no limit.
     pub rate_limit_per_minute: Option<NonZeroU32>,
+    /// GraphQL requests without a token one client address may make per minute; absent: no limit.
+    pub anonymous_rate_limit_per_minute: Option<NonZeroU32>,
     /// Seconds that requests in flight get to finish after a shutdown signal.
     pub shutdown_grace_secs: u64,
     /// GraphQL responses to integrators and anonymous callers kept for reuse; 0: no cache.
@@ -86,6 +88,7 @@ impl Default for Settings {
             cors_origins: Vec::new(),
             request_timeout_secs: 30,
             rate_limit_per_minute: None,
+            anonymous_rate_limit_per_minute: None,
             shutdown_grace_secs: 10,
             response_cache_entries: pressroom_api::response_cache::DEFAULT_ENTRIES,
             scheduler_batch_size: 500,
@@ -98,7 +101,7 @@ impl Default for Settings {
 }
 
 /// Every key, in the order of [`Settings`]; an environment variable is read only for these.
-pub const KEYS: [&str; 15] = [
+pub const KEYS: [&str; 16] = [
     "database_url",
     "log_format",
     "listen",
@@ -108,6 +111,7 @@ pub const KEYS: [&str; 15] = [
     "cors_origins",
     "request_timeout_secs",
     "rate_limit_per_minute",
+    "anonymous_rate_limit_per_minute",
     "shutdown_grace_secs",
     "response_cache_entries",
     "scheduler_batch_size",
@@ -128,6 +132,7 @@ pub struct Overrides {
     pub cors_origins: Option<Vec<String>>,
     pub request_timeout_secs: Option<u64>,
     pub rate_limit_per_minute: Option<u32>,
+    pub anonymous_rate_limit_per_minute: Option<u32>,
     pub shutdown_grace_secs: Option<u64>,
     pub response_cache_entries: Option<usize>,
     pub scheduler_batch_size: Option<u64>,
@@ -180,6 +185,10 @@ impl Settings {
             .set_override_option("cors_origins", o.cors_origins.clone())?
             .set_override_option("request_timeout_secs", o.request_timeout_secs)?
             .set_override_option("rate_limit_per_minute", o.rate_limit_per_minute)?
+            .set_override_option(
+                "anonymous_rate_limit_per_minute",
+                o.anonymous_rate_limit_per_minute,
+            )?
             .set_override_option("shutdown_grace_secs", o.shutdown_grace_secs)?
             .set_override_option(
                 "response_cache_entries",
