@@ -1,4 +1,4 @@
-//! The audit log's hash chain (§7 of the spec).
+//! The audit log's hash chain (docs/rules.md#audit).
 //!
 //! # Canonical encoding of an entry
 //!

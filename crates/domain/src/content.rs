@@ -1,7 +1,7 @@
 //! The content of one language version of a press release, validated once at the boundary.
 //!
 //! [`ReleaseContent::parse`] is the only way to build content from input: what it returns is
-//! within every limit of the spec (§8) and free of control characters. Text is plain text and is
+//! within every limit (`limits`; docs/api.md lists them under `VALIDATION`) and free of control characters. Text is plain text and is
 //! stored exactly as given (Swedish letters, en dashes and non-breaking spaces included); escaping
 //! is the job of each output format.
 //!
@@ -19,7 +19,7 @@ use sha2::{Digest, Sha256};
 
 use crate::error::DomainError;
 
-/// Limits of §8 of the spec, in Unicode scalar values (characters), not bytes.
+/// Text and count limits (docs/api.md, `VALIDATION`), in Unicode scalar values (characters), not bytes.
 pub mod limits {
     /// Longest title.
     pub const TITLE: usize = 300;
@@ -475,7 +475,7 @@ impl ReleaseContent {
     }
 
     /// Whether the content may go to review: title, lead, at least one block, a responsible
-    /// minister and at least one contact (§3). Returns the first missing part.
+    /// minister and at least one contact (docs/rules.md#lifecycle). Returns the first missing part.
     pub fn check_complete(&self) -> Result<(), DomainError> {
         let missing = if self.lead.trim().is_empty() {
             Some(("input.lead", "a lead is required before review"))

@@ -1,4 +1,4 @@
-//! The lifecycle of a release (§3 of the spec) as one table-driven state machine.
+//! The lifecycle of a release (docs/rules.md#lifecycle) as one table-driven state machine.
 //!
 //! [`TRANSITIONS`] lists every allowed (action, from, to); [`Release::apply`] is a function of
 //! (release, actor, command, now) that returns the transitions to persist or a [`DomainError`].
@@ -157,7 +157,7 @@ impl std::fmt::Display for Action {
     }
 }
 
-/// Every allowed transition of §3: (action, from, to). Where an action has two rows from one
+/// Every allowed transition (docs/rules.md#lifecycle): (action, from, to). Where an action has two rows from one
 /// state, [`Release::apply`] picks the target (e.g. an approval completes the set or not).
 pub const TRANSITIONS: &[(Action, State, State)] = &[
     (Action::Update, State::Draft, State::Draft),

@@ -14,7 +14,7 @@
 //!
 //! Every handler reads the clock once (`store.now()`) and reads releases only through the
 //! store's `secure_*` functions, anonymously (ninjs alone accepts a bearer token). So the
-//! embargo rule of the spec (§5) holds here by construction: before its instant an embargoed
+//! embargo rule (docs/rules.md#embargo) holds here by construction: before its instant an embargoed
 //! release is not found; from the instant on it reads as PUBLISHED with `publishedAt` equal to
 //! the instant, whether or not the scheduler has run. Withdrawn releases keep their page (with
 //! the withdrawal notice) and leave listings and feeds, which ask for effective PUBLISHED only.
