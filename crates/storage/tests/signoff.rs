@@ -2,62 +2,23 @@
 //! rules as the office's own approval, every way a link dies, revoking, listing, and two
 //! answers racing on one link.
 
-use std::sync::Arc;
-
-use chrono::{Duration, TimeZone, Utc};
+use chrono::Duration;
 use pressroom_domain::approval::Verdict;
 use pressroom_domain::content::{Block, Contact, ContentInput, ReleaseContent};
 use pressroom_domain::lifecycle::{Command, State};
 use pressroom_domain::signoff::{LinkRequest, LinkStatus, SignoffAnswer};
-use pressroom_domain::visibility::{Role, Viewer};
+use pressroom_domain::visibility::Role;
 use pressroom_storage::audit::{Verification, verify};
-use pressroom_storage::clock::ManualClock;
 use pressroom_storage::releases::StoredRelease;
 use pressroom_storage::signoff::{AnswerRefusal, CreatedLink};
 use pressroom_storage::{StorageError, Store};
 use pressroom_test_support::database::test_databases;
-use pressroom_test_support::world::{InDepartment, Minister, WorldBuilder, viewer};
+use pressroom_test_support::world::{TwoMinisters, viewer};
 
-struct World {
-    store: Store,
-    clock: ManualClock,
-    drafter: Viewer,
-    editor: Viewer,
-    office_a: Viewer,
-    a: String,
-    b: String,
-}
+type World = TwoMinisters;
 
 async fn world(url: &str) -> World {
-    let clock = ManualClock::new(
-        Utc.with_ymd_and_hms(2026, 6, 2, 7, 0, 0)
-            .single()
-            .expect("instant"),
-    );
-    let store = Store::connect(url)
-        .await
-        .expect("connect")
-        .with_clock(Arc::new(clock.clone()));
-    let world = WorldBuilder::new()
-        .minister(
-            "anna",
-            "Annika Strandhäll",
-            "klimat- och miljöminister",
-            InDepartment::Yes,
-        )
-        .minister("bosse", "Bo Berg", "näringsminister", InDepartment::No)
-        .build(store)
-        .await;
-    let [a, b] = <[Minister; 2]>::try_from(world.ministers).expect("two ministers");
-    World {
-        drafter: world.drafter,
-        editor: world.editor,
-        office_a: a.office,
-        store: world.store,
-        clock,
-        a: a.id,
-        b: b.id,
-    }
+    TwoMinisters::build(url).await
 }
 
 fn content(w: &World, paragraph: &str, quote_b: &str) -> ReleaseContent {

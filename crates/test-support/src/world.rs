@@ -135,3 +135,62 @@ impl WorldBuilder {
         }
     }
 }
+
+/// The world most storage tests act in: a store on a manual clock (2 June 2026, 07:00 UTC) with
+/// the example department, its drafter and editor, and two ministers with their offices:
+/// Annika Strandhäll of the department (`a`, office user `anna`) and Bo Berg of none (`b`,
+/// office user `bosse`).
+pub struct TwoMinisters {
+    /// The store, migrated, reading the manual clock.
+    pub store: Store,
+    /// The clock the store reads; tests move it.
+    pub clock: pressroom_storage::clock::ManualClock,
+    /// `dana`, a drafter of the example department.
+    pub drafter: Viewer,
+    /// `erik`, an editor of the example department.
+    pub editor: Viewer,
+    /// The office of minister `a`.
+    pub office_a: Viewer,
+    /// The office of minister `b`.
+    pub office_b: Viewer,
+    /// Annika Strandhäll's person id.
+    pub a: String,
+    /// Bo Berg's person id.
+    pub b: String,
+}
+
+impl TwoMinisters {
+    /// Connects to `url`, migrates, and builds the world.
+    pub async fn build(url: &str) -> Self {
+        let start = chrono::DateTime::parse_from_rfc3339("2026-06-02T07:00:00Z")
+            .unwrap_or_else(|error| panic!("the start instant: {error}"))
+            .to_utc();
+        let clock = pressroom_storage::clock::ManualClock::new(start);
+        let store = Store::connect(url)
+            .await
+            .unwrap_or_else(|error| panic!("connect: {error}"))
+            .with_clock(std::sync::Arc::new(clock.clone()));
+        let world = WorldBuilder::new()
+            .minister(
+                "anna",
+                "Annika Strandhäll",
+                "klimat- och miljöminister",
+                InDepartment::Yes,
+            )
+            .minister("bosse", "Bo Berg", "näringsminister", InDepartment::No)
+            .build(store)
+            .await;
+        let [a, b] = <[Minister; 2]>::try_from(world.ministers)
+            .unwrap_or_else(|_| panic!("two ministers were asked for"));
+        Self {
+            drafter: world.drafter,
+            editor: world.editor,
+            office_a: a.office,
+            office_b: b.office,
+            store: world.store,
+            clock,
+            a: a.id,
+            b: b.id,
+        }
+    }
+}
