@@ -1261,3 +1261,49 @@ async fn cached_graphql_answers_follow_every_write_and_every_embargo_instant() {
     })
     .await;
 }
+
+/// The example release's page, the listing, the Atom feed and the ninjs document, exactly as
+/// served: a change to a template, the stylesheet's hooks or a mapping shows its whole effect
+/// in review (`cargo insta review`, or set INSTA_UPDATE=always and read the diff). Ids, which
+/// are new on every run, are replaced by names; every instant comes from the manual clock.
+#[tokio::test]
+async fn the_rendered_example_release_matches_its_snapshots() {
+    on_every_backend(|w| async move {
+        w.clock.set(june2(7, 0, 0));
+        let r = w.published(w.content(TITLE, "sv")).await;
+        let department = w
+            .store
+            .departments()
+            .await
+            .expect("departments")
+            .into_iter()
+            .find(|d| d.slug == DEPARTMENT)
+            .expect("the department");
+        let redact = |body: String| {
+            body.replace(&r.id, "[release-id]")
+                .replace(&department.id, "[department-id]")
+                .replace(&w.minister, "[minister-id]")
+        };
+        // One snapshot for both databases: what is served must not depend on the backend.
+        let mut settings = insta::Settings::clone_current();
+        settings.set_prepend_module_to_snapshot(false);
+        let _guard = settings.bind_to_scope();
+        for (name, path) in [
+            ("page", format!("/releases/{}", r.slug)),
+            ("listing", format!("/departments/{DEPARTMENT}")),
+            ("atom", "/feeds/releases.atom".to_owned()),
+            ("ninjs", format!("/releases/{}.json", r.slug)),
+        ] {
+            let reply = w.get(&path).await;
+            assert_eq!(reply.status, StatusCode::OK, "{}: {path}", w.backend);
+            let body = if name == "ninjs" {
+                serde_json::to_string_pretty(&reply.json()).expect("pretty JSON")
+            } else {
+                reply.body
+            };
+            insta::assert_snapshot!(name, redact(body));
+        }
+        w
+    })
+    .await;
+}
