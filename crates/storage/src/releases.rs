@@ -203,18 +203,7 @@ impl Store {
     ) -> StorageResult<StoredRelease> {
         let now = self.now();
         let txn = self.begin_write().await?;
-        let stored = releases::Entity::find_by_id(id.to_owned())
-            .filter(visible_condition(Some(viewer), now))
-            .into_partial_model::<releases::Row>()
-            .one(&txn)
-            .await?
-            .ok_or(StorageError::NotFound)
-            .and_then(StoredRelease::from_model)?;
-        if stored.version != expected_version {
-            return Err(StorageError::VersionConflict {
-                current: stored.version,
-            });
-        }
+        let stored = load_for_write(&txn, viewer, id, Some(expected_version), now).await?;
         let department = departments::Entity::find_by_id(stored.department_id.clone())
             .one(&txn)
             .await?
@@ -509,6 +498,31 @@ pub(crate) fn event_payload(release: &Release, slug: &str, department_slug: &str
             .collect(),
     )
     .to_string()
+}
+
+/// Release `id` read in a write transaction through the visibility rule (`NotFound` when
+/// `viewer` may not see it at `now`), and, when `expected_version` is given, only at that
+/// version (`VersionConflict` otherwise).
+pub(crate) async fn load_for_write(
+    txn: &DatabaseTransaction,
+    viewer: &Viewer,
+    id: &str,
+    expected_version: Option<i32>,
+    now: DateTime<Utc>,
+) -> StorageResult<StoredRelease> {
+    let stored = releases::Entity::find_by_id(id.to_owned())
+        .filter(visible_condition(Some(viewer), now))
+        .into_partial_model::<releases::Row>()
+        .one(txn)
+        .await?
+        .ok_or(StorageError::NotFound)
+        .and_then(StoredRelease::from_model)?;
+    match expected_version {
+        Some(expected) if expected != stored.version => Err(StorageError::VersionConflict {
+            current: stored.version,
+        }),
+        _ => Ok(stored),
+    }
 }
 
 /// Approval records of several releases, oldest first, keyed by release id (one query).

@@ -35,9 +35,8 @@ use crate::audit::{self, NewEntry};
 use crate::clock::{from_micros, micros};
 use crate::entity::{departments, releases, signoff_links};
 use crate::error::{StorageError, StorageResult};
-use crate::releases::{StoredRelease, load_approvals, persist_transitions};
+use crate::releases::{StoredRelease, load_approvals, load_for_write, persist_transitions};
 use crate::store::Store;
-use crate::visibility::visible_condition;
 
 /// The prefix of every sign-off token.
 pub const TOKEN_PREFIX: &str = "pso_";
@@ -155,18 +154,7 @@ impl Store {
     ) -> StorageResult<CreatedLink> {
         let now = self.now();
         let txn = self.begin_write().await?;
-        let stored = releases::Entity::find_by_id(release_id.to_owned())
-            .filter(visible_condition(Some(viewer), now))
-            .into_partial_model::<releases::Row>()
-            .one(&txn)
-            .await?
-            .ok_or(StorageError::NotFound)
-            .and_then(StoredRelease::from_model)?;
-        if stored.version != expected_version {
-            return Err(StorageError::VersionConflict {
-                current: stored.version,
-            });
-        }
+        let stored = load_for_write(&txn, viewer, release_id, Some(expected_version), now).await?;
         let approvals = load_approvals(&txn, release_id).await?;
         let release = stored.into_domain(approvals);
         let expires_at = check_new_link(&release, viewer, request, max_hours, now)?;
@@ -251,13 +239,7 @@ impl Store {
             .await?
             .ok_or(StorageError::NotFound)
             .and_then(link_from)?;
-        let stored = releases::Entity::find_by_id(link.release_id.clone())
-            .filter(visible_condition(Some(viewer), now))
-            .into_partial_model::<releases::Row>()
-            .one(&txn)
-            .await?
-            .ok_or(StorageError::NotFound)
-            .and_then(StoredRelease::from_model)?;
+        let stored = load_for_write(&txn, viewer, &link.release_id, None, now).await?;
         if !manages_links(viewer, &stored.department_id) {
             return Err(DomainError::Forbidden(
                 "only the release's drafters and editors, and admins, revoke sign-off links".into(),
