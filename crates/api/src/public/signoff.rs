@@ -14,7 +14,6 @@
 //! (the request log records route patterns, not paths).
 
 use askama::Template;
-use chrono::{DateTime, Utc};
 use poem::http::{HeaderValue, StatusCode, header};
 use poem::web::{Data, Form, Path};
 use poem::{Response, handler};
@@ -28,6 +27,7 @@ use serde::Deserialize;
 use super::PublicError;
 use super::pages::{TimeView, render_article};
 use super::reading::{PublicRelease, Related};
+use super::responses::{Media, internal_error};
 use super::time_format;
 
 /// The Content-Security-Policy of sign-off pages: the public pages' policy, with forms allowed
@@ -141,10 +141,10 @@ pub async fn show(store: Data<&Store>, Path(token): Path<String>) -> Response {
             release: Some(release),
         })) => match render_page(&store, &view.link, &release, None, "").await {
             Ok(body) => html(StatusCode::OK, body),
-            Err(err) => failed(&err),
+            Err(err) => internal_error(&err, Media::Html),
         },
         Ok(Some(LinkPage { view, .. })) => dead(view.status),
-        Err(err) => failed(&err),
+        Err(err) => internal_error(&err, Media::Html),
     }
 }
 
@@ -167,12 +167,12 @@ pub async fn answer(
     match store.answer_signoff_link(&token, answer).await {
         Ok(Ok(answered)) => match thank_you(&store, &answered).await {
             Ok(body) => html(StatusCode::OK, body),
-            Err(err) => failed(&err),
+            Err(err) => internal_error(&err, Media::Html),
         },
         Ok(Err(AnswerRefusal::Unknown)) => unknown(),
         Ok(Err(AnswerRefusal::Dead(status))) => dead(status),
         Ok(Err(AnswerRefusal::Refused(error))) => refused(&store, &token, &error, &comment).await,
-        Err(err) => failed(&err),
+        Err(err) => internal_error(&err, Media::Html),
     }
 }
 
@@ -203,7 +203,7 @@ async fn refused(store: &Store, token: &str, error: &DomainError, comment: &str)
     };
     match page {
         Ok(body) => html(status, body),
-        Err(err) => failed(&err),
+        Err(err) => internal_error(&err, Media::Html),
     }
 }
 
@@ -247,8 +247,8 @@ async fn render_page(
         error,
         asked,
         expires: TimeView::new(link.expires_at, tz, language),
-        zone_label: zone_label(tz, link.expires_at),
-        expires_utc: utc_label(link.expires_at),
+        zone_label: time_format::zone_and_offset(tz, link.expires_at),
+        expires_utc: time_format::utc_minutes(link.expires_at),
         has_marked_quotes,
         person_name: person.clone(),
         article: render_article(&view, Some(&link.person_id))?,
@@ -270,22 +270,6 @@ fn people_name(view: &PublicRelease<'_>, id: &str) -> String {
     )
 }
 
-/// "Stockholm, UTC+02:00": the zone's city and its offset at `at`.
-fn zone_label(tz: chrono_tz::Tz, at: DateTime<Utc>) -> String {
-    let city = tz
-        .name()
-        .rsplit('/')
-        .next()
-        .unwrap_or(tz.name())
-        .replace('_', " ");
-    let offset = at.with_timezone(&tz).format("%:z");
-    format!("{city}, UTC{offset}")
-}
-
-fn utc_label(at: DateTime<Utc>) -> String {
-    at.format("%Y-%m-%d %H:%M UTC").to_string()
-}
-
 async fn thank_you(store: &Store, answered: &Answered) -> Result<String, PublicError> {
     let link = &answered.view.link;
     let release = &answered.release;
@@ -300,8 +284,8 @@ async fn thank_you(store: &Store, answered: &Answered) -> Result<String, PublicE
     let when = format!(
         "{} ({}; {})",
         time_format::human(at, tz, language),
-        zone_label(tz, at),
-        utc_label(at)
+        time_format::zone_and_offset(tz, at),
+        time_format::utc_minutes(at)
     );
     let person = people_name(&view, &link.person_id);
     let title = release.content.title();
@@ -426,21 +410,6 @@ fn bad_form() -> Response {
                 "Använd formulären på sidan.",
                 "Please use the forms on the page.",
             ],
-        ),
-    )
-}
-
-fn failed(cause: &dyn std::fmt::Display) -> Response {
-    let id = uuid::Uuid::new_v4().simple().to_string();
-    let id = &id[..12];
-    tracing::error!(error.id = %id, error.cause = %cause, "sign-off page failed");
-    html(
-        StatusCode::INTERNAL_SERVER_ERROR,
-        message(
-            "Något gick fel",
-            &[&format!(
-                "Försök igen om en stund (fel-id {id}). Please try again in a moment."
-            )],
         ),
     )
 }

@@ -80,6 +80,24 @@ pub fn swedish(at: DateTime<Utc>, tz: Tz) -> String {
     )
 }
 
+/// "Stockholm, UTC+02:00": the zone's city and its offset at `at`, shown beside a local time
+/// where a mistake costs an embargo or a deadline.
+pub fn zone_and_offset(tz: Tz, at: DateTime<Utc>) -> String {
+    let city = tz
+        .name()
+        .rsplit('/')
+        .next()
+        .unwrap_or(tz.name())
+        .replace('_', " ");
+    let offset = at.with_timezone(&tz).format("%:z");
+    format!("{city}, UTC{offset}")
+}
+
+/// "2026-12-06 20:01 UTC": the instant in UTC, to the minute.
+pub fn utc_minutes(at: DateTime<Utc>) -> String {
+    at.format("%Y-%m-%d %H:%M UTC").to_string()
+}
+
 /// `2 June 2022 at 09:00 CEST`: the zone's abbreviation at that instant closes the string; a
 /// no-break space between day and month.
 pub fn english(at: DateTime<Utc>, tz: Tz) -> String {
@@ -118,6 +136,23 @@ mod tests {
     }
 
     const STOCKHOLM: Tz = chrono_tz::Europe::Stockholm;
+
+    #[test]
+    fn the_zone_label_follows_daylight_saving_and_the_utc_instant_is_beside_it() {
+        assert_eq!(
+            zone_and_offset(STOCKHOLM, utc(2026, 6, 9, 7, 0)),
+            "Stockholm, UTC+02:00"
+        );
+        assert_eq!(
+            zone_and_offset(STOCKHOLM, utc(2026, 12, 6, 20, 1)),
+            "Stockholm, UTC+01:00"
+        );
+        assert_eq!(
+            zone_and_offset(chrono_tz::America::New_York, utc(2026, 12, 6, 20, 1)),
+            "New York, UTC-05:00"
+        );
+        assert_eq!(utc_minutes(utc(2026, 12, 6, 20, 1)), "2026-12-06 20:01 UTC");
+    }
 
     #[test]
     fn a_day_and_its_month_are_joined_by_a_no_break_space_so_they_never_wrap_apart() {
