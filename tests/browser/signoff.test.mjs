@@ -144,7 +144,13 @@ test('an adviser approves on a 390 px phone with the keyboard alone, and the lin
     reached = await page.evaluate(() => document.activeElement?.id === 'approve');
   }
   assert.ok(reached, 'the approve button is reachable with Tab');
-  await Promise.all([page.waitForURL(url), page.keyboard.press('Enter')]);
+  // The form posts back to the same URL, so waiting for the URL would not wait at all: wait
+  // for the POST's answer, then for the thank-you page's heading.
+  await Promise.all([
+    page.waitForResponse((r) => r.request().method() === 'POST' && r.url() === url),
+    page.keyboard.press('Enter'),
+  ]);
+  await page.getByRole('heading', { level: 1, name: /godkännande är registrerat/ }).waitFor();
   assert.match(await page.locator('h1').innerText(), /godkännande är registrerat/);
   await assertAccessible(page, 'signoff-thanks-390');
 
