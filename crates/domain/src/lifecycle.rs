@@ -13,7 +13,7 @@ use serde_json::{Value, json};
 use crate::approval::{self, ApprovalRecord, Verdict};
 use crate::content::{ReleaseContent, check_note};
 use crate::error::DomainError;
-use crate::visibility::{Role, Viewer};
+use crate::visibility::{self, Role, Viewer};
 
 /// States of a release.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -371,9 +371,10 @@ impl Release {
         })
     }
 
-    /// Whether the release is embargoed and its instant has come at `now`.
+    /// Whether the release is embargoed and its instant has come at `now`
+    /// ([`visibility::embargo_due`]).
     pub fn is_due(&self, now: DateTime<Utc>) -> bool {
-        self.state == State::Embargoed && self.embargo_until.is_some_and(|until| until <= now)
+        visibility::embargo_due(self.state, self.embargo_until, now)
     }
 
     /// Whether every required office has a valid approval of the current content.

@@ -86,15 +86,24 @@ pub struct VisibilityFacts<'a> {
     pub offices: &'a [String],
 }
 
+/// Whether the release is embargoed and its instant has come at `now` (docs/rules.md#embargo):
+/// from then on it reads as published, and the scheduler publishes it. This is the one home of
+/// "due"; its SQL twin is `embargo_due_condition` in storage, and `crates/storage/tests/visibility.rs`
+/// checks that the two agree.
+pub fn embargo_due(state: State, embargo_until: Option<DateTime<Utc>>, now: DateTime<Utc>) -> bool {
+    state == State::Embargoed && embargo_until.is_some_and(|until| until <= now)
+}
+
 /// The state a release reads as at `now`: an embargoed release whose instant has passed reads as published.
 pub fn effective_state(
     state: State,
     embargo_until: Option<DateTime<Utc>>,
     now: DateTime<Utc>,
 ) -> State {
-    match (state, embargo_until) {
-        (State::Embargoed, Some(until)) if until <= now => State::Published,
-        _ => state,
+    if embargo_due(state, embargo_until, now) {
+        State::Published
+    } else {
+        state
     }
 }
 

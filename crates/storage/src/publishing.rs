@@ -27,6 +27,7 @@ use crate::releases::{
     update_guarded,
 };
 use crate::store::Store;
+use crate::visibility::embargo_due_condition;
 
 /// One release the scheduler published.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -69,8 +70,7 @@ impl Store {
     /// How many embargoed releases are due at `now` (a gauge for monitoring).
     pub async fn count_due(&self, now: DateTime<Utc>) -> StorageResult<u64> {
         Ok(releases::Entity::find()
-            .filter(releases::Column::State.eq(State::Embargoed.as_str()))
-            .filter(releases::Column::EmbargoUntil.lte(micros(now)))
+            .filter(embargo_due_condition(now))
             .count(self.connection())
             .await?)
     }
@@ -81,8 +81,7 @@ impl Store {
         // Read the clock once the write lock is held, so no release is judged due early.
         let now = self.now();
         let rows = releases::Entity::find()
-            .filter(releases::Column::State.eq(State::Embargoed.as_str()))
-            .filter(releases::Column::EmbargoUntil.lte(micros(now)))
+            .filter(embargo_due_condition(now))
             .order_by_asc(releases::Column::EmbargoUntil)
             .order_by_asc(releases::Column::Id)
             .limit(limit)

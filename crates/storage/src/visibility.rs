@@ -1,7 +1,8 @@
 //! The visibility rule of `pressroom_domain::visibility::visible_to`, as a SQL condition on
 //! `releases`. Every read of releases adds this condition to its query (`secure_` functions in
 //! [`crate::releases`]), so a row the caller may not see never leaves the database.
-//! `tests/visibility.rs` checks that this condition and the domain predicate agree.
+//! Beside it, the SQL twin of the embargo's "due" (`embargo_due_condition`).
+//! `tests/visibility.rs` checks that each condition and its domain predicate agree.
 
 use chrono::{DateTime, Utc};
 use pressroom_domain::lifecycle::State;
@@ -16,11 +17,12 @@ use crate::entity::{release_offices, releases};
 pub fn public_condition(now: DateTime<Utc>) -> Condition {
     Condition::any()
         .add(releases::Column::State.is_in([State::Published.as_str(), State::Withdrawn.as_str()]))
-        .add(due_embargo(now))
+        .add(embargo_due_condition(now))
 }
 
-/// Embargoed releases whose instant has come: they read as published.
-pub fn due_embargo(now: DateTime<Utc>) -> Condition {
+/// Embargoed releases whose instant has come at `now`: they read as published, and the scheduler
+/// publishes them. The SQL twin of `pressroom_domain::visibility::embargo_due`.
+pub fn embargo_due_condition(now: DateTime<Utc>) -> Condition {
     Condition::all()
         .add(releases::Column::State.eq(State::Embargoed.as_str()))
         .add(releases::Column::EmbargoUntil.lte(micros(now)))
@@ -31,7 +33,7 @@ pub fn effective_state_condition(state: State, now: DateTime<Utc>) -> Condition 
     match state {
         State::Published => Condition::any()
             .add(releases::Column::State.eq(State::Published.as_str()))
-            .add(due_embargo(now)),
+            .add(embargo_due_condition(now)),
         State::Embargoed => Condition::all()
             .add(releases::Column::State.eq(State::Embargoed.as_str()))
             .add(releases::Column::EmbargoUntil.gt(micros(now))),

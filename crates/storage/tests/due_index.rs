@@ -17,7 +17,9 @@
 
 use pressroom_domain::lifecycle::State;
 use pressroom_migrations::{Migrator, MigratorTrait, SchemaManager};
+use pressroom_storage::clock::from_micros;
 use pressroom_storage::entity::releases;
+use pressroom_storage::visibility::embargo_due_condition;
 use pressroom_test_support::database::test_databases;
 use sea_orm::sea_query::{LockBehavior, LockType};
 use sea_orm::{
@@ -113,11 +115,11 @@ async fn due_releases_are_claimed_in_order_from_the_due_index_without_a_sort() {
     }
 }
 
-/// `Store::publish_due`'s claim of up to [`BATCH`] due releases at [`INSTANT`].
+/// `Store::publish_due`'s claim of up to [`BATCH`] due releases at [`INSTANT`], through the same
+/// `embargo_due_condition`.
 fn claim_due(backend: DbBackend) -> Statement {
     releases::Entity::find()
-        .filter(releases::Column::State.eq(State::Embargoed.as_str()))
-        .filter(releases::Column::EmbargoUntil.lte(INSTANT))
+        .filter(embargo_due_condition(from_micros(INSTANT)))
         .order_by_asc(releases::Column::EmbargoUntil)
         .order_by_asc(releases::Column::Id)
         .limit(BATCH)
