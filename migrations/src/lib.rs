@@ -16,6 +16,7 @@ mod m20261129_000002_webhook_delivery_state;
 mod m20261129_000003_full_text_search;
 mod m20261129_000004_due_index;
 mod m20261203_000005_signoff_links;
+mod m20261204_000006_newsroom;
 
 /// The hash the audit chain starts from: 64 zeros, the value `audit_head.hash` holds before
 /// the first audit entry is written.
@@ -34,6 +35,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261129_000003_full_text_search::Migration),
             Box::new(m20261129_000004_due_index::Migration),
             Box::new(m20261203_000005_signoff_links::Migration),
+            Box::new(m20261204_000006_newsroom::Migration),
         ]
     }
 }

@@ -17,6 +17,8 @@ pub mod release_offices;
 pub mod release_revisions;
 pub mod release_topics;
 pub mod releases;
+pub mod sessions;
+pub mod signin_links;
 pub mod signoff_links;
 pub mod tokens;
 pub mod webhook_deliveries;
