@@ -235,13 +235,7 @@ impl Store {
         actor: &str,
         grant: TokenGrant,
     ) -> StorageResult<CreatedToken> {
-        check_grant(
-            &grant.user_name,
-            grant.role,
-            grant.department.is_some(),
-            grant.person_id.is_some(),
-            grant.embargo_access,
-        )?;
+        check_grant_shape(&grant)?;
         let now = self.now();
         if grant.expires_at.is_some_and(|at| at <= now) {
             return Err(StorageError::validation(
@@ -250,21 +244,7 @@ impl Store {
             ));
         }
         let txn = self.begin_write().await?;
-        let department_id = match grant.department.as_deref() {
-            Some(slug) => Some(department_by_slug(&txn, slug).await?.id),
-            None => None,
-        };
-        if let Some(person) = grant.person_id.as_deref()
-            && people::Entity::find_by_id(person.to_owned())
-                .one(&txn)
-                .await?
-                .is_none()
-        {
-            return Err(StorageError::validation(
-                "input.personId",
-                "no person has this id",
-            ));
-        }
+        let department_id = resolve_grant(&txn, &grant).await?;
         let mut secret = [0u8; 32];
         rand::rng().fill_bytes(&mut secret);
         let token = format!("prt_{}", hex::encode(secret));
@@ -325,6 +305,17 @@ impl Store {
 
     /// The viewer a bearer token stands for, if it is known, unrevoked and unexpired.
     pub async fn authenticate(&self, token: &str) -> StorageResult<Option<Viewer>> {
+        Ok(self
+            .authenticate_token(token)
+            .await?
+            .map(|(_, viewer)| viewer))
+    }
+
+    /// The id of a known, unrevoked and unexpired bearer token, and the viewer it stands for.
+    pub(crate) async fn authenticate_token(
+        &self,
+        token: &str,
+    ) -> StorageResult<Option<(String, Viewer)>> {
         let now = micros(self.now());
         let row = tokens::Entity::find()
             .filter(tokens::Column::TokenHash.eq(sha256_hex(token.as_bytes())))
@@ -339,14 +330,55 @@ impl Store {
         let Some(row) = row else { return Ok(None) };
         let role = Role::parse(&row.role)
             .ok_or_else(|| StorageError::Internal(format!("unknown role {}", row.role)))?;
-        Ok(Some(Viewer {
-            user_name: row.user_name,
-            role,
-            department_id: row.department_id,
-            person_id: row.person_id,
-            embargo_access: row.embargo_access,
-        }))
+        Ok(Some((
+            row.id,
+            Viewer {
+                user_name: row.user_name,
+                role,
+                department_id: row.department_id,
+                person_id: row.person_id,
+                embargo_access: row.embargo_access,
+            },
+        )))
     }
+}
+
+/// The checks of a grant that need no database (`check_grant`): what tokens and sign-in links
+/// share.
+pub(crate) fn check_grant_shape(grant: &TokenGrant) -> StorageResult<()> {
+    check_grant(
+        &grant.user_name,
+        grant.role,
+        grant.department.is_some(),
+        grant.person_id.is_some(),
+        grant.embargo_access,
+    )?;
+    Ok(())
+}
+
+/// The id of the department a grant names, once its department and person are found to exist
+/// (`VALIDATION` on `input.department` or `input.personId` otherwise): what tokens and sign-in
+/// links share.
+pub(crate) async fn resolve_grant(
+    txn: &sea_orm::DatabaseTransaction,
+    grant: &TokenGrant,
+) -> StorageResult<Option<String>> {
+    let department_id = match grant.department.as_deref() {
+        Some(slug) => Some(department_by_slug(txn, slug).await?.id),
+        None => None,
+    };
+    if let Some(person) = grant.person_id.as_deref()
+        && people::Entity::find_by_id(person.to_owned())
+            .one(txn)
+            .await?
+            .is_none()
+    {
+        return Err(StorageError::validation(
+            "input.personId",
+            "no person has this id",
+        ));
+    }
+    Ok(department_id)
 }
 
 /// The department with this slug, or `VALIDATION` on `input.department`.

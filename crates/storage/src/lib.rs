@@ -15,6 +15,7 @@ pub mod error;
 pub mod pagination;
 pub mod publishing;
 pub mod releases;
+pub mod sessions;
 pub mod signoff;
 pub mod store;
 pub mod visibility;
