@@ -21,14 +21,14 @@ use pressroom_storage::pagination::PageRequest;
 use pressroom_storage::releases::StoredRelease;
 
 use super::PublicError;
-use super::fragments::article_html;
-use super::labels::SWEDISH;
 use super::pages::{find_department, published_page};
-use super::reading::{PublicRelease, Related};
-use super::responses::{
+use crate::signoff::LinkSettings;
+use pressroom_web::fragments::article_html;
+use pressroom_web::labels::SWEDISH;
+use pressroom_web::reading::{PublicRelease, Related};
+use pressroom_web::responses::{
     CachePolicy, Media, Representation, internal_error, listing_max_age, not_found_html, respond,
 };
-use crate::signoff::LinkSettings;
 
 /// How many of the newest releases a feed holds.
 pub const FEED_ENTRIES: i32 = 20;

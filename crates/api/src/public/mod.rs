@@ -44,14 +44,9 @@
 //! that askama itself rendered. Atom and JSON escape through their writers.
 
 pub mod feeds;
-pub mod fragments;
-pub mod labels;
 pub mod ninjs;
 pub mod pages;
-pub mod reading;
-pub mod responses;
 pub mod signoff;
-pub mod time_format;
 
 use pressroom_storage::StorageError;
 

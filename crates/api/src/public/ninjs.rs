@@ -25,10 +25,10 @@ use pressroom_storage::Store;
 use serde::Serialize;
 
 use super::PublicError;
-use super::fragments::{body_html, contacts_html, fact_box_html};
-use super::labels::Labels;
-use super::reading::{PublicRelease, Related};
-use super::responses::{
+use pressroom_web::fragments::{body_html, contacts_html, fact_box_html};
+use pressroom_web::labels::Labels;
+use pressroom_web::reading::{PublicRelease, Related};
+use pressroom_web::responses::{
     CachePolicy, Media, PAGE_MAX_AGE, Representation, internal_error, not_found_json, respond,
     unauthorized_json,
 };

@@ -8,7 +8,6 @@
 
 use askama::Template;
 use chrono::{DateTime, Utc};
-use chrono_tz::Tz;
 use poem::http::HeaderMap;
 use poem::web::{Data, Path, Query};
 use poem::{Response, handler};
@@ -20,42 +19,13 @@ use pressroom_storage::releases::{ReleaseFilter, StoredRelease};
 use serde::Deserialize;
 
 use super::PublicError;
-use super::fragments::{body_html_marking, contacts_html, fact_box_html};
-use super::labels::{Labels, SWEDISH};
-use super::reading::{PublicRelease, Related};
-use super::responses::{
+use pressroom_web::article::{TimeView, render_article};
+use pressroom_web::labels::{Labels, SWEDISH};
+use pressroom_web::reading::{PublicRelease, Related};
+use pressroom_web::responses::{
     CachePolicy, Media, PAGE_MAX_AGE, Representation, bad_request_html, internal_error,
     listing_max_age, not_found_html, respond,
 };
-use super::time_format;
-
-/// An instant as a page shows it: `<time datetime="{machine}">{human}</time>`.
-pub struct TimeView {
-    /// RFC 3339 with the zone's offset.
-    pub machine: String,
-    /// In words, in the page's language.
-    pub human: String,
-}
-
-impl TimeView {
-    /// `at` in zone `tz`, written for readers of `language`.
-    pub fn new(at: DateTime<Utc>, tz: Tz, language: &str) -> Self {
-        Self {
-            machine: time_format::machine(at, tz),
-            human: time_format::human(at, tz, language),
-        }
-    }
-}
-
-struct WithdrawalView<'a> {
-    at: Option<TimeView>,
-    reason: &'a str,
-}
-
-struct CorrectionView<'a> {
-    at: TimeView,
-    note: &'a str,
-}
 
 #[derive(Template)]
 #[template(path = "release.html")]
@@ -67,27 +37,6 @@ struct ReleasePage<'a> {
     department_slug: &'a str,
     slug: &'a str,
     article: String,
-}
-
-/// The `<article>` of a release: what the public page shows, and what a sign-off page shows
-/// of the revision it asks about.
-#[derive(Template)]
-#[template(path = "fragments/article.html")]
-struct ArticleHtml<'a> {
-    labels: &'static Labels,
-    kind: &'static str,
-    department_name: &'a str,
-    department_slug: &'a str,
-    title: &'a str,
-    published: Option<TimeView>,
-    withdrawal: Option<WithdrawalView<'a>>,
-    corrections: Vec<CorrectionView<'a>>,
-    lead: &'a str,
-    body_html: String,
-    fact_boxes_html: Vec<String>,
-    contacts_html: String,
-    minister: Option<String>,
-    topics: Vec<&'a str>,
 }
 
 struct ListingItem<'a> {
@@ -169,55 +118,6 @@ fn render_release_page(release: &PublicRelease<'_>) -> Result<String, PublicErro
         article: render_article(release, None)?,
     };
     Ok(page.render()?)
-}
-
-/// The `<article>` of `release` as its public page shows it; the quotes of `marked_speaker`
-/// (a person id), if given, are marked (`<mark>`-styled) for the office asked to approve them.
-pub fn render_article(
-    release: &PublicRelease<'_>,
-    marked_speaker: Option<&str>,
-) -> Result<String, PublicError> {
-    let content = &release.release.content;
-    let language = content.language();
-    let labels = Labels::for_language(language);
-    let tz = release.zone();
-    let article = ArticleHtml {
-        labels,
-        kind: labels.kind(content.kind()),
-        department_name: &release.department.name,
-        department_slug: &release.department.slug,
-        title: content.title(),
-        published: release
-            .published_at()
-            .map(|at| TimeView::new(at, tz, language)),
-        withdrawal: release.withdrawal_reason().map(|reason| WithdrawalView {
-            at: release
-                .withdrawn_at()
-                .map(|at| TimeView::new(at, tz, language)),
-            reason,
-        }),
-        corrections: release
-            .corrections()
-            .iter()
-            .map(|c| CorrectionView {
-                at: TimeView::new(c.at, tz, language),
-                note: &c.note,
-            })
-            .collect(),
-        lead: content.lead(),
-        body_html: body_html_marking(release, marked_speaker)?,
-        fact_boxes_html: content
-            .fact_boxes()
-            .iter()
-            .map(fact_box_html)
-            .collect::<Result<_, _>>()?,
-        contacts_html: contacts_html(release)?,
-        minister: release
-            .responsible_minister()
-            .map(|p| format!("{} {}", p.title, p.name).trim().to_owned()),
-        topics: content.topics().iter().map(String::as_str).collect(),
-    };
-    Ok(article.render()?)
 }
 
 /// Query parameters of a listing.
@@ -461,20 +361,8 @@ async fn departments_page(store: &Store) -> Result<Representation, PublicError> 
     })
 }
 
-/// `GET /static/pressroom.css`: the one stylesheet, compiled into the binary.
+/// `GET /static/pressroom.css`: the shared stylesheet ([`pressroom_web::STYLESHEET`]).
 #[handler]
 pub fn stylesheet(headers: &HeaderMap) -> Response {
-    respond(
-        headers,
-        Representation {
-            body: STYLESHEET.to_owned(),
-            media: Media::Css,
-            cache: CachePolicy::Public(3600),
-            last_modified: None,
-            varies_by_authorization: false,
-        },
-    )
+    pressroom_web::stylesheet(headers)
 }
-
-/// The stylesheet's text.
-pub const STYLESHEET: &str = include_str!("../../static/pressroom.css");

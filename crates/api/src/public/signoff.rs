@@ -25,10 +25,10 @@ use pressroom_storage::signoff::{AnswerRefusal, Answered, LinkPage};
 use serde::Deserialize;
 
 use super::PublicError;
-use super::pages::{TimeView, render_article};
-use super::reading::{PublicRelease, Related};
-use super::responses::{Media, internal_error};
-use super::time_format;
+use pressroom_web::article::{TimeView, render_article};
+use pressroom_web::reading::{PublicRelease, Related};
+use pressroom_web::responses::{Media, internal_error};
+use pressroom_web::time_format;
 
 /// The Content-Security-Policy of sign-off pages: the public pages' policy, with forms allowed
 /// to post back to this server.

@@ -14,8 +14,8 @@ use poem::http::StatusCode;
 use poem::http::header::{self, HeaderMap, HeaderValue};
 use pressroom_domain::content::sha256_hex;
 
-use super::labels::SWEDISH;
-use super::time_format::http_date;
+use crate::labels::SWEDISH;
+use crate::time_format::http_date;
 
 /// `max-age` of a release page or ninjs document that exists: a correction or withdrawal shows
 /// within a minute, and a page that exists never turns into one that does not exist.

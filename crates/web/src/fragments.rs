@@ -9,8 +9,8 @@
 use askama::Template;
 use pressroom_domain::content::{Block, FactBox};
 
-use super::labels::Labels;
-use super::reading::PublicRelease;
+use crate::labels::Labels;
+use crate::reading::PublicRelease;
 
 /// A release's body: paragraphs and quotes.
 #[derive(Template)]

@@ -17,7 +17,7 @@ use pressroom_storage::directory::{Department, Person};
 use pressroom_storage::releases::{CorrectionRecord, StoredRelease};
 use pressroom_storage::{StorageResult, Store};
 
-use super::time_format;
+use crate::time_format;
 
 /// Departments, people and corrections of some releases, keyed by id.
 #[derive(Debug, Default)]

@@ -7,7 +7,7 @@
 use pressroom_domain::content::ReleaseKind;
 use pressroom_storage::directory::Person;
 
-use super::time_format::is_swedish;
+use crate::time_format::is_swedish;
 
 /// Fixed texts of one language.
 #[derive(Debug)]
