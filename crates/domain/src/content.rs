@@ -680,7 +680,7 @@ fn check_phone(field: &str, phone: &str) -> Result<(), DomainError> {
 /// An e-mail address: one `@`, a non-empty local part, a domain of at least two non-empty
 /// dot-separated labels, no whitespace or control characters, at most [`limits::EMAIL`] bytes
 /// (RFC 5321 counts octets).
-fn check_email(field: &str, email: &str) -> Result<(), DomainError> {
+pub fn check_email(field: &str, email: &str) -> Result<(), DomainError> {
     let ok = email.len() <= limits::EMAIL
         && !email.chars().any(|c| c.is_whitespace() || c.is_control())
         && email.split_once('@').is_some_and(|(local, domain)| {

@@ -11,7 +11,7 @@
 use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
-use pressroom_domain::lifecycle::{PublicEvent, RefusedPublication, Release, State};
+use pressroom_domain::lifecycle::{PublicEvent, RefusedPublication, Release, State, Transition};
 use sea_orm::sea_query::{Expr, LockBehavior, LockType};
 use sea_orm::{
     ColumnTrait, DatabaseTransaction, EntityTrait, ExprTrait, PaginatorTrait, QueryFilter,
@@ -191,6 +191,14 @@ impl Store {
                     .exec(&txn)
                     .await?;
             }
+            // "Published" e-mail to the releases' staff, queued in this transaction.
+            let slugs = published
+                .iter()
+                .map(|(t, slug, _)| (t.after.id.clone(), slug.clone()))
+                .collect();
+            let steps: Vec<&Transition> = published.iter().map(|(t, ..)| t).collect();
+            crate::notifications::enqueue_for_transitions(&txn, &steps, "scheduler", &slugs, now)
+                .await?;
             outcome.published = published
                 .iter()
                 .filter_map(|(t, ..)| {

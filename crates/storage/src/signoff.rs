@@ -17,7 +17,7 @@
 use chrono::{DateTime, Utc};
 use pressroom_domain::approval::Verdict;
 use pressroom_domain::content::sha256_hex;
-use pressroom_domain::lifecycle::{Action, format_instant};
+use pressroom_domain::lifecycle::{Action, Release, format_instant};
 use pressroom_domain::signoff::{
     LinkRequest, LinkStatus, SignoffAnswer, SignoffLink, SignoffRefusal, check_new_link,
     manages_links,
@@ -158,66 +158,13 @@ impl Store {
         let approvals = load_approvals(&txn, release_id).await?;
         let release = stored.into_domain(approvals);
         let expires_at = check_new_link(&release, viewer, request, max_hours, now)?;
-        let mut secret = [0u8; 32];
-        rand::rng().fill_bytes(&mut secret);
-        let token = format!("{TOKEN_PREFIX}{}", hex::encode(secret));
-        let link = SignoffLink {
-            id: uuid::Uuid::now_v7().to_string(),
-            release_id: release.id.clone(),
-            person_id: request.person_id.to_owned(),
-            signer: request.signer.to_owned(),
-            revision: release.revision,
-            content_hash: release.content_hash.clone(),
-            created_by: viewer.user_name.clone(),
-            created_at: now,
-            expires_at,
-            answered_at: None,
-            answer: None,
-            comment: None,
-            revoked_at: None,
-            closed_at: None,
-        };
-        signoff_links::ActiveModel {
-            id: Set(link.id.clone()),
-            token_hash: Set(sha256_hex(token.as_bytes())),
-            release_id: Set(link.release_id.clone()),
-            person_id: Set(link.person_id.clone()),
-            signer: Set(link.signer.clone()),
-            revision: Set(link.revision),
-            content_hash: Set(link.content_hash.clone()),
-            created_by: Set(link.created_by.clone()),
-            created_at: Set(micros(now)),
-            expires_at: Set(micros(expires_at)),
-            answered_at: Set(None),
-            answer: Set(None),
-            comment: Set(None),
-            revoked_at: Set(None),
-            revoked_by: Set(None),
-            closed_at: Set(None),
-        }
-        .insert(&txn)
-        .await?;
-        let details = [
-            ("signoffLinkId", json!(link.id)),
-            ("personId", json!(link.person_id)),
-            ("signer", json!(link.signer)),
-            ("revision", json!(link.revision)),
-            ("contentHash", json!(link.content_hash)),
-            ("expiresAt", json!(format_instant(expires_at))),
-        ]
-        .into_iter()
-        .map(|(k, v)| (k.to_owned(), v))
-        .collect();
-        audit::append(
+        let (link, token) = insert_link(
             &txn,
-            link_entry(
-                &viewer.user_name,
-                Action::CreateSignoffLink,
-                &release.id,
-                release.state,
-                release.revision,
-                &details,
-            ),
+            &release,
+            request.person_id,
+            request.signer,
+            &viewer.user_name,
+            expires_at,
             now,
         )
         .await?;
@@ -472,6 +419,85 @@ impl Store {
             release,
         }))
     }
+}
+
+/// Stores a new link for `person_id`'s office to answer as `signer` on the current revision of
+/// `release`, asked by `created_by`, with its `createSignoffLink` audit entry, in `txn`; returns
+/// the link and its token (shown once). The caller has checked the rules (`check_new_link`, or
+/// the notifications' own selection of offices that have not approved).
+pub(crate) async fn insert_link(
+    txn: &DatabaseTransaction,
+    release: &Release,
+    person_id: &str,
+    signer: &str,
+    created_by: &str,
+    expires_at: DateTime<Utc>,
+    now: DateTime<Utc>,
+) -> StorageResult<(SignoffLink, String)> {
+    let mut secret = [0u8; 32];
+    rand::rng().fill_bytes(&mut secret);
+    let token = format!("{TOKEN_PREFIX}{}", hex::encode(secret));
+    let link = SignoffLink {
+        id: uuid::Uuid::now_v7().to_string(),
+        release_id: release.id.clone(),
+        person_id: person_id.to_owned(),
+        signer: signer.to_owned(),
+        revision: release.revision,
+        content_hash: release.content_hash.clone(),
+        created_by: created_by.to_owned(),
+        created_at: now,
+        expires_at,
+        answered_at: None,
+        answer: None,
+        comment: None,
+        revoked_at: None,
+        closed_at: None,
+    };
+    signoff_links::ActiveModel {
+        id: Set(link.id.clone()),
+        token_hash: Set(sha256_hex(token.as_bytes())),
+        release_id: Set(link.release_id.clone()),
+        person_id: Set(link.person_id.clone()),
+        signer: Set(link.signer.clone()),
+        revision: Set(link.revision),
+        content_hash: Set(link.content_hash.clone()),
+        created_by: Set(link.created_by.clone()),
+        created_at: Set(micros(now)),
+        expires_at: Set(micros(expires_at)),
+        answered_at: Set(None),
+        answer: Set(None),
+        comment: Set(None),
+        revoked_at: Set(None),
+        revoked_by: Set(None),
+        closed_at: Set(None),
+    }
+    .insert(txn)
+    .await?;
+    let details = [
+        ("signoffLinkId", json!(link.id)),
+        ("personId", json!(link.person_id)),
+        ("signer", json!(link.signer)),
+        ("revision", json!(link.revision)),
+        ("contentHash", json!(link.content_hash)),
+        ("expiresAt", json!(format_instant(expires_at))),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_owned(), v))
+    .collect();
+    audit::append(
+        txn,
+        link_entry(
+            created_by,
+            Action::CreateSignoffLink,
+            &release.id,
+            release.state,
+            release.revision,
+            &details,
+        ),
+        now,
+    )
+    .await?;
+    Ok((link, token))
 }
 
 async fn department_slug(txn: &DatabaseTransaction, id: &str) -> StorageResult<String> {

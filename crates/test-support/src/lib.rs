@@ -6,4 +6,5 @@
 
 pub mod binary;
 pub mod database;
+pub mod mail_server;
 pub mod world;

@@ -99,6 +99,12 @@ pub(crate) async fn persist_transitions(
         update_guarded(txn, transition, now).await?;
         persist_records(txn, transition, actor, slug, department_slug, now).await?;
     }
+    // The e-mail these steps cause is queued in the same transaction (docs/rules.md#notifications).
+    if let Some(first) = transitions.first() {
+        let slugs = [(first.after.id.clone(), slug.to_owned())].into();
+        let steps: Vec<&Transition> = transitions.iter().collect();
+        crate::notifications::enqueue_for_transitions(txn, &steps, actor, &slugs, now).await?;
+    }
     if schedule_changed {
         notify_schedulers(txn).await?;
     }
