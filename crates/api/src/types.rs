@@ -611,12 +611,9 @@ impl Release {
     /// internal: callers who see the release only because it is public (or because they are
     /// accredited integrators) get an empty list.
     async fn approvals(&self, ctx: &Context<'_>) -> ApiResult<Vec<Approval>> {
+        // Who may see them is `visibility::sees_internal_detail`.
         let request = request(ctx)?;
-        let Some(viewer) = request
-            .viewer
-            .as_ref()
-            .filter(|v| v.role != DomainRole::Integrator)
-        else {
+        let Some(viewer) = request.viewer.as_ref() else {
             return Ok(Vec::new());
         };
         let records = request.approvals(&self.0.id).await?;
@@ -628,14 +625,7 @@ impl Release {
             embargo_until: self.0.embargo_until,
             offices: &offices,
         };
-        // An office that reviews the release keeps seeing the standing it took part in, even
-        // when its request for changes sent the release back to DRAFT.
-        let reviewer = viewer.role == DomainRole::MinisterOffice
-            && viewer
-                .person_id
-                .as_ref()
-                .is_some_and(|p| offices.contains(p));
-        if !reviewer && !visibility::sees_beyond_public(viewer, &facts) {
+        if !visibility::sees_internal_detail(viewer, &facts) {
             return Ok(Vec::new());
         }
         let standings = approval::standings(

@@ -143,8 +143,8 @@ pub fn visible_to(
         || viewer.is_some_and(|v| sees_beyond_public(v, facts))
 }
 
-/// Whether `viewer` sees the release by its role rather than because it is public: what decides
-/// access to internal detail (reviewers' names and comments, the audit trail).
+/// Whether `viewer` sees the release by its role rather than because it is public (the part of
+/// [`visible_to`] beyond [`publicly_visible`]).
 pub fn sees_beyond_public(viewer: &Viewer, facts: &VisibilityFacts<'_>) -> bool {
     match viewer.role {
         Role::Admin => true,
@@ -159,6 +159,29 @@ pub fn sees_beyond_public(viewer: &Viewer, facts: &VisibilityFacts<'_>) -> bool 
                     .is_some_and(|p| facts.offices.iter().any(|o| o == p))
         }
         Role::Integrator => viewer.embargo_access && facts.state == State::Embargoed,
+    }
+}
+
+/// Whether `viewer` may see the internal detail of a release it holds: the reviewers' names and
+/// comments, and the audit trail (docs/rules.md#visibility). Those who see the release by role
+/// ([`sees_beyond_public`]) may, with two differences:
+///
+/// - an accredited integrator never does: its embargo access is to the text, not to who
+///   reviewed it;
+/// - an office that reviews or reviewed the release (one of `facts.offices`) keeps seeing the
+///   standing it took part in in every state, also when its request for changes sent the release
+///   back to `DRAFT` (the writer gets the release back from its own write).
+///
+/// Its SQL twin is `internal_detail_condition` in storage; `crates/storage/tests/visibility.rs`
+/// checks that the two agree.
+pub fn sees_internal_detail(viewer: &Viewer, facts: &VisibilityFacts<'_>) -> bool {
+    match viewer.role {
+        Role::Integrator => false,
+        Role::MinisterOffice => viewer
+            .person_id
+            .as_deref()
+            .is_some_and(|p| facts.offices.iter().any(|o| o == p)),
+        Role::Admin | Role::Drafter | Role::Editor => sees_beyond_public(viewer, facts),
     }
 }
 
@@ -266,6 +289,43 @@ mod tests {
             &facts,
             at(0)
         ));
+    }
+
+    #[test]
+    fn an_accredited_integrator_sees_an_embargoed_text_but_not_who_reviewed_it() {
+        let offices = vec!["p1".to_string()];
+        let facts = VisibilityFacts {
+            state: State::Embargoed,
+            department_id: "d1",
+            embargo_until: Some(at(100)),
+            offices: &offices,
+        };
+        let accredited = Viewer {
+            embargo_access: true,
+            ..viewer(Role::Integrator)
+        };
+        assert!(visible_to(Some(&accredited), &facts, at(99)));
+        assert!(!sees_internal_detail(&accredited, &facts));
+        assert!(sees_internal_detail(&viewer(Role::Editor), &facts));
+    }
+
+    #[test]
+    fn a_reviewing_office_keeps_the_internal_detail_of_a_release_sent_back_to_draft() {
+        let offices = vec!["p1".to_string()];
+        let facts = VisibilityFacts {
+            state: State::Draft,
+            department_id: "d9",
+            embargo_until: None,
+            offices: &offices,
+        };
+        let office = viewer(Role::MinisterOffice);
+        assert!(!visible_to(Some(&office), &facts, at(0)));
+        assert!(sees_internal_detail(&office, &facts));
+        let other = Viewer {
+            person_id: Some("p2".into()),
+            ..viewer(Role::MinisterOffice)
+        };
+        assert!(!sees_internal_detail(&other, &facts));
     }
 
     #[test]

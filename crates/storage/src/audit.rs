@@ -249,8 +249,9 @@ impl From<audit_log::Model> for AuditEntry {
 
 impl crate::Store {
     /// A page of audit entries, oldest first, that `viewer` may read: admins read everything;
-    /// drafters, editors and offices read the entries of releases they see beyond the public
-    /// (their department's, or those needing their office); integrators and anonymous callers
+    /// drafters, editors and offices read the entries of releases whose internal detail they may
+    /// see (`internal_detail_condition`) among those they see beyond the public (their
+    /// department's, or those past DRAFT needing their office); integrators and anonymous callers
     /// read none (internal deliberation is not public). `release_id` narrows to one release.
     pub async fn secure_audit_entries(
         &self,
@@ -260,6 +261,7 @@ impl crate::Store {
     ) -> StorageResult<crate::pagination::Page<AuditEntry>> {
         use crate::entity::releases;
         use crate::pagination::{Cursor, Page};
+        use crate::visibility::{internal_detail_condition, privileged_condition};
         use pressroom_domain::visibility::Role;
         use sea_orm::sea_query::Query;
         use sea_orm::{Condition, QuerySelect};
@@ -269,15 +271,18 @@ impl crate::Store {
         };
         let mut condition = Condition::all();
         if viewer.role != Role::Admin {
-            let Some(privileged) = crate::visibility::privileged_condition(viewer)
-                .filter(|_| viewer.role != Role::Integrator)
-            else {
+            // The trail of releases whose internal detail the viewer may see, among those it
+            // sees by role: an office does not read the trail of a release back in DRAFT.
+            let (Some(internal), Some(privileged)) = (
+                internal_detail_condition(viewer),
+                privileged_condition(viewer),
+            ) else {
                 return Ok(Page::empty(page));
             };
             let readable = Query::select()
                 .column(releases::Column::Id)
                 .from(releases::Entity)
-                .cond_where(privileged)
+                .cond_where(Condition::all().add(internal).add(privileged))
                 .to_owned();
             condition = condition.add(audit_log::Column::ReleaseId.in_subquery(readable));
         }

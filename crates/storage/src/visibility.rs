@@ -1,7 +1,8 @@
 //! The visibility rule of `pressroom_domain::visibility::visible_to`, as a SQL condition on
 //! `releases`. Every read of releases adds this condition to its query (`secure_` functions in
 //! [`crate::releases`]), so a row the caller may not see never leaves the database.
-//! Beside it, the SQL twin of the embargo's "due" (`embargo_due_condition`).
+//! Beside it, the SQL twins of the embargo's "due" (`embargo_due_condition`) and of who sees a
+//! release's internal detail (`internal_detail_condition`).
 //! `tests/visibility.rs` checks that each condition and its domain predicate agree.
 
 use chrono::{DateTime, Utc};
@@ -70,6 +71,16 @@ pub fn privileged_condition(viewer: &Viewer) -> Option<Condition> {
         Role::Integrator => viewer
             .embargo_access
             .then(|| Condition::all().add(releases::Column::State.eq(State::Embargoed.as_str()))),
+    }
+}
+
+/// Releases whose internal detail (reviewers' names and comments, the audit trail) `viewer` may
+/// see (`None`: none): the SQL twin of `pressroom_domain::visibility::sees_internal_detail`.
+pub fn internal_detail_condition(viewer: &Viewer) -> Option<Condition> {
+    match viewer.role {
+        Role::Integrator => None,
+        Role::MinisterOffice => viewer.person_id.as_deref().map(reviewed_by),
+        Role::Admin | Role::Drafter | Role::Editor => privileged_condition(viewer),
     }
 }
 

@@ -1,6 +1,7 @@
 //! Each rule that runs in SQL too agrees with its domain function on every combination of state,
 //! department, embargo instant and reviewing office: the visibility condition with `visible_to`
-//! for every kind of viewer, and `embargo_due_condition` with `embargo_due`.
+//! for every kind of viewer, `internal_detail_condition` with `sees_internal_detail`, and
+//! `embargo_due_condition` with `embargo_due`.
 
 use std::collections::HashSet;
 use std::sync::Arc;
@@ -8,11 +9,13 @@ use std::sync::Arc;
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use pressroom_domain::content::{ContentInput, ReleaseContent};
 use pressroom_domain::lifecycle::State;
-use pressroom_domain::visibility::{Role, Viewer, VisibilityFacts, embargo_due, visible_to};
+use pressroom_domain::visibility::{
+    Role, Viewer, VisibilityFacts, embargo_due, sees_internal_detail, visible_to,
+};
 use pressroom_storage::Store;
 use pressroom_storage::clock::{ManualClock, micros};
 use pressroom_storage::entity::{departments, people, release_offices, releases};
-use pressroom_storage::visibility::embargo_due_condition;
+use pressroom_storage::visibility::{embargo_due_condition, internal_detail_condition};
 use pressroom_test_support::database::test_databases;
 use sea_orm::{ActiveModelTrait, DatabaseConnection, EntityTrait, QueryFilter, QuerySelect, Set};
 
@@ -29,6 +32,20 @@ fn viewer(
         person_id: person.map(Into::into),
         embargo_access,
     }
+}
+
+/// Every kind of authenticated viewer: integrators with and without embargo access, staff of
+/// each department, the reviewing office and another, and an admin.
+fn every_kind_of_viewer() -> Vec<Viewer> {
+    vec![
+        viewer(Role::Integrator, None, None, false),
+        viewer(Role::Integrator, None, None, true),
+        viewer(Role::Drafter, Some("d1"), None, false),
+        viewer(Role::Editor, Some("d2"), None, false),
+        viewer(Role::MinisterOffice, None, Some("p1"), false),
+        viewer(Role::MinisterOffice, None, Some("p2"), false),
+        viewer(Role::Admin, None, None, false),
+    ]
 }
 
 /// A seeded release: id, state, department, embargo instant and reviewing office.
@@ -159,16 +176,9 @@ async fn sql_visibility_matches_the_domain_rule() {
         let store = store_at(&test_db.url, now).await;
         let facts = seed_every_combination(store.connection(), now).await;
         let ids: Vec<String> = facts.iter().map(|f| f.0.clone()).collect();
-        let viewers = vec![
-            None,
-            Some(viewer(Role::Integrator, None, None, false)),
-            Some(viewer(Role::Integrator, None, None, true)),
-            Some(viewer(Role::Drafter, Some("d1"), None, false)),
-            Some(viewer(Role::Editor, Some("d2"), None, false)),
-            Some(viewer(Role::MinisterOffice, None, Some("p1"), false)),
-            Some(viewer(Role::MinisterOffice, None, Some("p2"), false)),
-            Some(viewer(Role::Admin, None, None, false)),
-        ];
+        let viewers: Vec<Option<Viewer>> = std::iter::once(None)
+            .chain(every_kind_of_viewer().into_iter().map(Some))
+            .collect();
         for v in &viewers {
             let seen: HashSet<String> = store
                 .secure_releases_by_ids(v.as_ref(), &ids, now)
@@ -231,6 +241,50 @@ async fn sql_embargo_due_matches_the_domain_rule() {
             "{}: count_due counts what embargo_due_condition selects",
             test_db.backend_name
         );
+        drop(store);
+        test_db.cleanup().await;
+    }
+}
+
+#[tokio::test]
+async fn sql_internal_detail_matches_the_domain_rule() {
+    let now = instant();
+    for test_db in test_databases().await {
+        let store = store_at(&test_db.url, now).await;
+        let facts = seed_every_combination(store.connection(), now).await;
+        for v in every_kind_of_viewer() {
+            let seen: HashSet<String> = match internal_detail_condition(&v) {
+                Some(condition) => releases::Entity::find()
+                    .select_only()
+                    .column(releases::Column::Id)
+                    .filter(condition)
+                    .into_tuple::<String>()
+                    .all(store.connection())
+                    .await
+                    .expect("query")
+                    .into_iter()
+                    .collect(),
+                None => HashSet::new(),
+            };
+            for (id, state, department, embargo, office) in &facts {
+                let offices: Vec<String> = office.iter().map(|p| (*p).to_owned()).collect();
+                let expected = sees_internal_detail(
+                    &v,
+                    &VisibilityFacts {
+                        state: *state,
+                        department_id: department,
+                        embargo_until: *embargo,
+                        offices: &offices,
+                    },
+                );
+                assert_eq!(
+                    seen.contains(id),
+                    expected,
+                    "{}: viewer {v:?} and release {id} ({state}, {department}, embargo {embargo:?}, office {office:?})",
+                    test_db.backend_name
+                );
+            }
+        }
         drop(store);
         test_db.cleanup().await;
     }
