@@ -7,13 +7,13 @@
 //! SQL, paths or stack traces.
 
 use async_graphql::ErrorExtensions;
-use pressroom_domain::DomainError;
+use pressroom_domain::{DomainError, ErrorCode};
 use pressroom_storage::StorageError;
 
 /// An error a resolver returns.
 #[derive(Debug, Clone)]
 pub struct ApiError {
-    code: &'static str,
+    code: ErrorCode,
     message: String,
     field: Option<String>,
     error_id: Option<String>,
@@ -21,7 +21,7 @@ pub struct ApiError {
 
 impl ApiError {
     /// A refusal with a code and a message for the caller.
-    pub fn new(code: &'static str, message: impl Into<String>) -> Self {
+    pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
         Self {
             code,
             message: message.into(),
@@ -33,20 +33,20 @@ impl ApiError {
     /// The caller is not authenticated (or the token is unknown, revoked or expired).
     pub fn unauthenticated() -> Self {
         Self::new(
-            "UNAUTHENTICATED",
+            ErrorCode::Unauthenticated,
             "authentication required: send Authorization: Bearer <token>",
         )
     }
 
     /// The caller's role does not allow this.
     pub fn forbidden(message: impl Into<String>) -> Self {
-        Self::new("FORBIDDEN", message)
+        Self::new(ErrorCode::Forbidden, message)
     }
 
     /// Malformed input at `field`.
     pub fn validation(field: &str, message: impl Into<String>) -> Self {
         Self {
-            code: "VALIDATION",
+            code: ErrorCode::Validation,
             message: format!("{field}: {}", message.into()),
             field: Some(field.to_owned()),
             error_id: None,
@@ -58,7 +58,7 @@ impl ApiError {
         let id = uuid_like();
         tracing::error!(error.id = %id, error.cause = %cause, "internal error");
         Self {
-            code: "INTERNAL",
+            code: ErrorCode::Internal,
             message: format!("internal error (id {id})"),
             field: None,
             error_id: Some(id),
@@ -87,9 +87,9 @@ impl From<StorageError> for ApiError {
     fn from(err: StorageError) -> Self {
         match err {
             StorageError::Rule(rule) => rule.into(),
-            StorageError::NotFound => Self::new("NOT_FOUND", "no such release"),
+            StorageError::NotFound => Self::new(ErrorCode::NotFound, "no such release"),
             StorageError::VersionConflict { current } => Self::new(
-                "VERSION_CONFLICT",
+                ErrorCode::VersionConflict,
                 format!(
                     "expectedVersion is stale: the release is at version {current}; read it again"
                 ),
@@ -105,7 +105,7 @@ impl From<ApiError> for async_graphql::Error {
         let field = err.field;
         let error_id = err.error_id;
         async_graphql::Error::new(err.message).extend_with(|_, e| {
-            e.set("code", code);
+            e.set("code", code.as_str());
             if let Some(id) = &error_id {
                 e.set("errorId", id.as_str());
             }

@@ -400,6 +400,11 @@ mod tests {
             .extensions
             .as_ref()
             .and_then(|e| e.get("code").cloned());
-        assert_eq!(code, Some(async_graphql::Value::from("QUERY_TOO_COMPLEX")));
+        assert_eq!(
+            code,
+            Some(async_graphql::Value::from(
+                pressroom_domain::ErrorCode::QueryTooComplex.as_str()
+            ))
+        );
     }
 }

@@ -27,6 +27,7 @@ use poem::error::ResponseError;
 use poem::http::{HeaderMap, HeaderValue, StatusCode, header};
 use poem::web::Data as PoemData;
 use poem::{Body, IntoResponse, Request, Response, handler};
+use pressroom_domain::ErrorCode;
 use pressroom_storage::Store;
 use serde::Serialize;
 use serde_json::{Map, Value as Json};
@@ -315,12 +316,12 @@ pub fn with_codes(mut response: async_graphql::Response) -> async_graphql::Respo
                 || message.contains("nested too deep")
                 || message.contains("too deep")
             {
-                "QUERY_TOO_COMPLEX"
+                ErrorCode::QueryTooComplex
             } else {
-                "VALIDATION"
+                ErrorCode::Validation
             };
             let extensions = error.extensions.get_or_insert_with(Default::default);
-            extensions.set("code", code);
+            extensions.set("code", code.as_str());
         }
     }
     response
@@ -374,7 +375,7 @@ fn bad_request(media: MediaType, message: String) -> Response {
     request_error(
         media,
         StatusCode::BAD_REQUEST,
-        ApiError::new("VALIDATION", message),
+        ApiError::new(ErrorCode::Validation, message),
     )
 }
 
@@ -383,7 +384,7 @@ fn not_acceptable() -> Response {
         MediaType::Json,
         StatusCode::NOT_ACCEPTABLE,
         ApiError::new(
-            "VALIDATION",
+            ErrorCode::Validation,
             "the Accept header allows neither application/graphql-response+json nor \
              application/json",
         ),
@@ -677,7 +678,7 @@ pub async fn serve_post(
             media,
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
             ApiError::new(
-                "VALIDATION",
+                ErrorCode::Validation,
                 "send the request as Content-Type: application/json",
             ),
         );
@@ -689,7 +690,10 @@ pub async fn serve_post(
             return request_error(
                 media,
                 err.status(),
-                ApiError::new("VALIDATION", format!("the body cannot be read: {err}")),
+                ApiError::new(
+                    ErrorCode::Validation,
+                    format!("the body cannot be read: {err}"),
+                ),
             );
         }
     };

@@ -5,6 +5,7 @@
 
 use async_graphql::parser::types::{ExecutableDocument, Selection, SelectionSet};
 use async_graphql::{ErrorExtensions, Pos, ServerError, ServerResult};
+use pressroom_domain::ErrorCode;
 
 /// Most aliased fields in one document.
 pub const MAX_ALIASES: usize = 50;
@@ -27,7 +28,7 @@ fn count_aliases(set: &SelectionSet) -> usize {
 
 fn too_complex(message: String) -> ServerError {
     async_graphql::Error::new(message)
-        .extend_with(|_, e| e.set("code", "QUERY_TOO_COMPLEX"))
+        .extend_with(|_, e| e.set("code", ErrorCode::QueryTooComplex.as_str()))
         .into_server_error(Pos::default())
 }
 
@@ -81,7 +82,12 @@ mod tests {
             .extensions
             .as_ref()
             .and_then(|e| e.get("code").cloned());
-        assert_eq!(code, Some(async_graphql::Value::from("QUERY_TOO_COMPLEX")));
+        assert_eq!(
+            code,
+            Some(async_graphql::Value::from(
+                ErrorCode::QueryTooComplex.as_str()
+            ))
+        );
     }
 
     #[test]

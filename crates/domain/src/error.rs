@@ -1,10 +1,89 @@
-//! The closed set of ways a domain rule can refuse an action.
+//! The closed set of ways a domain rule can refuse an action, and the contract's error codes.
 //!
-//! Each variant maps to exactly one error code of the GraphQL contract (`code()`); the API layer
-//! turns them into `extensions.code` without looking at the message. Storage adds the two codes
-//! that only it can decide (`NOT_FOUND`, `VERSION_CONFLICT`).
+//! [`ErrorCode`] is the one home of the codes callers see in `extensions.code` (docs/api.md,
+//! "Errors"); every layer names a code through it, never as a string. Each [`DomainError`]
+//! variant maps to exactly one code (`code()`); the API layer turns them into `extensions.code`
+//! without looking at the message. Storage adds the codes that only it can decide (`NOT_FOUND`,
+//! `VERSION_CONFLICT`, `INTERNAL`), and the API those of the HTTP and GraphQL layers
+//! (`UNAUTHENTICATED`, `QUERY_TOO_COMPLEX`).
 
 use crate::lifecycle::{Action, State};
+
+/// An error code of the contract: the value of `extensions.code`. The set is exactly the one
+/// docs/api.md documents (a test in `crates/domain/tests/error_codes.rs` checks it).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ErrorCode {
+    /// No valid token where one is needed.
+    Unauthenticated,
+    /// The caller may see the release but may not do this.
+    Forbidden,
+    /// No such thing, or the caller may not see it.
+    NotFound,
+    /// Malformed input, or input that breaks a rule.
+    Validation,
+    /// The action is not allowed in the release's current state.
+    InvalidTransition,
+    /// `expectedVersion` is stale.
+    VersionConflict,
+    /// A correction would change a quote.
+    QuoteChangeRequiresReview,
+    /// An embargo instant that is not in the future.
+    EmbargoInPast,
+    /// The query is over the depth, complexity, alias or root-field limits.
+    QueryTooComplex,
+    /// Something unexpected failed on the server.
+    Internal,
+}
+
+impl ErrorCode {
+    /// Every code, in the order docs/api.md lists them.
+    pub const ALL: [ErrorCode; 10] = [
+        Self::Unauthenticated,
+        Self::Forbidden,
+        Self::NotFound,
+        Self::Validation,
+        Self::InvalidTransition,
+        Self::VersionConflict,
+        Self::QuoteChangeRequiresReview,
+        Self::EmbargoInPast,
+        Self::QueryTooComplex,
+        Self::Internal,
+    ];
+
+    /// The code as callers see it in `extensions.code`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Unauthenticated => "UNAUTHENTICATED",
+            Self::Forbidden => "FORBIDDEN",
+            Self::NotFound => "NOT_FOUND",
+            Self::Validation => "VALIDATION",
+            Self::InvalidTransition => "INVALID_TRANSITION",
+            Self::VersionConflict => "VERSION_CONFLICT",
+            Self::QuoteChangeRequiresReview => "QUOTE_CHANGE_REQUIRES_REVIEW",
+            Self::EmbargoInPast => "EMBARGO_IN_PAST",
+            Self::QueryTooComplex => "QUERY_TOO_COMPLEX",
+            Self::Internal => "INTERNAL",
+        }
+    }
+
+    /// The code with this wire name, if it is one of the contract's.
+    pub fn parse(code: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|c| c.as_str() == code)
+    }
+}
+
+impl std::fmt::Display for ErrorCode {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A code equals its wire name, so that a test can compare it with the code of a response.
+impl PartialEq<&str> for ErrorCode {
+    fn eq(&self, other: &&str) -> bool {
+        self.as_str() == *other
+    }
+}
 
 /// Why the domain refused an action. Refusals never change anything.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -38,13 +117,13 @@ pub enum DomainError {
 
 impl DomainError {
     /// The contract's error code for this refusal.
-    pub fn code(&self) -> &'static str {
+    pub fn code(&self) -> ErrorCode {
         match self {
-            Self::Validation { .. } => "VALIDATION",
-            Self::Forbidden(_) => "FORBIDDEN",
-            Self::InvalidTransition { .. } => "INVALID_TRANSITION",
-            Self::QuoteChangeRequiresReview => "QUOTE_CHANGE_REQUIRES_REVIEW",
-            Self::EmbargoInPast => "EMBARGO_IN_PAST",
+            Self::Validation { .. } => ErrorCode::Validation,
+            Self::Forbidden(_) => ErrorCode::Forbidden,
+            Self::InvalidTransition { .. } => ErrorCode::InvalidTransition,
+            Self::QuoteChangeRequiresReview => ErrorCode::QuoteChangeRequiresReview,
+            Self::EmbargoInPast => ErrorCode::EmbargoInPast,
         }
     }
 

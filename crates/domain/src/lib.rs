@@ -11,4 +11,4 @@ pub mod signoff;
 pub mod slug;
 pub mod visibility;
 
-pub use error::DomainError;
+pub use error::{DomainError, ErrorCode};

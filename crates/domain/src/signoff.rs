@@ -266,6 +266,7 @@ pub fn refusal_in_words(error: &DomainError) -> String {
 mod tests {
     use super::*;
     use crate::content::{Block, Contact, ContentInput, ReleaseContent};
+    use crate::error::ErrorCode;
 
     fn at(minute: i64) -> DateTime<Utc> {
         DateTime::from_timestamp(1_780_000_000 + minute * 60, 0).expect("a valid instant")
@@ -403,7 +404,10 @@ mod tests {
             .expect("created")
             .after;
         let refused = check_new_link(&draft, &drafter(), &request("other", "Olle"), 720, at(1));
-        assert_eq!(refused.map_err(|e| e.code()), Err("INVALID_TRANSITION"));
+        assert_eq!(
+            refused.map_err(|e| e.code()),
+            Err(ErrorCode::InvalidTransition)
+        );
     }
 
     #[test]
@@ -416,7 +420,7 @@ mod tests {
             720,
             at(1),
         );
-        assert_eq!(refused.map_err(|e| e.code()), Err("VALIDATION"));
+        assert_eq!(refused.map_err(|e| e.code()), Err(ErrorCode::Validation));
         let office = Viewer {
             user_name: "tove".into(),
             role: Role::MinisterOffice,
@@ -454,7 +458,7 @@ mod tests {
             );
             assert_eq!(
                 refused.map_err(|e| e.code()),
-                Err("VALIDATION"),
+                Err(ErrorCode::Validation),
                 "{hours} {signer:?}"
             );
         }

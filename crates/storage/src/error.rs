@@ -4,7 +4,7 @@
 //! here; everything the database says is `Internal` and its text is for logs only, never for a
 //! caller (the API maps it to `INTERNAL` with a generic message).
 
-use pressroom_domain::DomainError;
+use pressroom_domain::{DomainError, ErrorCode};
 use sea_orm::{DbErr, SqlErr};
 
 /// What a storage operation can fail with.
@@ -29,12 +29,12 @@ pub enum StorageError {
 
 impl StorageError {
     /// The contract's error code.
-    pub fn code(&self) -> &'static str {
+    pub fn code(&self) -> ErrorCode {
         match self {
             Self::Rule(e) => e.code(),
-            Self::NotFound => "NOT_FOUND",
-            Self::VersionConflict { .. } => "VERSION_CONFLICT",
-            Self::Internal(_) => "INTERNAL",
+            Self::NotFound => ErrorCode::NotFound,
+            Self::VersionConflict { .. } => ErrorCode::VersionConflict,
+            Self::Internal(_) => ErrorCode::Internal,
         }
     }
 
