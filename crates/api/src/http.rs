@@ -163,11 +163,14 @@ pub struct HttpConfig {
     pub links: LinkSettings,
 }
 
+/// The default of [`HttpConfig::request_timeout`] (the `request_timeout_secs` setting).
+pub const DEFAULT_REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
+
 impl Default for HttpConfig {
     fn default() -> Self {
         Self {
             cors_origins: Vec::new(),
-            request_timeout: Duration::from_secs(30),
+            request_timeout: DEFAULT_REQUEST_TIMEOUT,
             rate_limit_per_minute: None,
             anonymous_rate_limit_per_minute: None,
             response_cache_entries: crate::response_cache::DEFAULT_ENTRIES,

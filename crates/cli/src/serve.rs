@@ -27,6 +27,10 @@ pub(crate) struct BoundServer {
     shutdown_grace: Duration,
 }
 
+/// How long requests in flight may take to finish after a shutdown signal, unless the
+/// `shutdown_grace_secs` setting says otherwise.
+pub(crate) const DEFAULT_SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
+
 /// Binds `listen` (`host:port`; port 0 picks a free port).
 pub(crate) async fn bind(listen: &str) -> anyhow::Result<BoundServer> {
     let acceptor = TcpListener::bind(listen.to_owned())
@@ -43,7 +47,7 @@ pub(crate) async fn bind(listen: &str) -> anyhow::Result<BoundServer> {
         url: format!("http://{address}"),
         webhooks: Some(WebhookConfig::default()),
         http: pressroom_api::http::HttpConfig::default(),
-        shutdown_grace: Duration::from_secs(10),
+        shutdown_grace: DEFAULT_SHUTDOWN_GRACE,
     })
 }
 

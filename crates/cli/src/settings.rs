@@ -1,7 +1,9 @@
 //! Settings, from four layers, each overriding the one before: built-in defaults, a TOML file
 //! (`--config FILE` or `PRESSROOM_CONFIG`), environment variables (`PRESSROOM_` + the key in
 //! capitals, e.g. `PRESSROOM_REQUEST_TIMEOUT_SECS`), and command-line flags. The layering is
-//! the `config` crate's; this module only names the keys, their defaults and their bounds.
+//! the `config` crate's; this module only names the keys and their bounds. Each default is the
+//! constant of the crate that uses the setting (`pressroom_api::http::DEFAULT_REQUEST_TIMEOUT`,
+//! `pressroom_scheduler::DEFAULT_BATCH_SIZE`, …), which [`Settings::default`] refers to.
 //!
 //! Keys are flat so that a key, its environment variable and its flag are the same word:
 //! `request_timeout_secs`, `PRESSROOM_REQUEST_TIMEOUT_SECS`, `--request-timeout-secs`.
@@ -86,13 +88,13 @@ impl Default for Settings {
             deliver_webhooks: true,
             webhook_refuse_private_addresses: false,
             cors_origins: Vec::new(),
-            request_timeout_secs: 30,
+            request_timeout_secs: pressroom_api::http::DEFAULT_REQUEST_TIMEOUT.as_secs(),
             rate_limit_per_minute: None,
             anonymous_rate_limit_per_minute: None,
-            shutdown_grace_secs: 10,
+            shutdown_grace_secs: crate::serve::DEFAULT_SHUTDOWN_GRACE.as_secs(),
             response_cache_entries: pressroom_api::response_cache::DEFAULT_ENTRIES,
-            scheduler_batch_size: 500,
-            scheduler_recheck_ms: 1_000,
+            scheduler_batch_size: pressroom_scheduler::DEFAULT_BATCH_SIZE,
+            scheduler_recheck_ms: pressroom_scheduler::DEFAULT_RECHECK.as_millis() as u64,
             public_base_url: None,
             signoff_link_max_hours: pressroom_domain::signoff::DEFAULT_MAX_EXPIRES_IN_HOURS
                 .unsigned_abs(),

@@ -14,6 +14,12 @@ use prometheus::{
 use tokio::sync::watch;
 use tracing::Instrument;
 
+/// The default of [`SchedulerConfig::batch_size`] (the `scheduler_batch_size` setting).
+pub const DEFAULT_BATCH_SIZE: u64 = 500;
+
+/// The default of [`SchedulerConfig::recheck`] (the `scheduler_recheck_ms` setting).
+pub const DEFAULT_RECHECK: Duration = Duration::from_secs(1);
+
 /// How the scheduler runs.
 #[derive(Debug, Clone)]
 pub struct SchedulerConfig {
@@ -28,8 +34,8 @@ pub struct SchedulerConfig {
 impl Default for SchedulerConfig {
     fn default() -> Self {
         Self {
-            batch_size: 500,
-            recheck: Duration::from_secs(1),
+            batch_size: DEFAULT_BATCH_SIZE,
+            recheck: DEFAULT_RECHECK,
         }
     }
 }
