@@ -161,6 +161,8 @@ pub struct HttpConfig {
     pub response_cache_entries: usize,
     /// The public base URL links are made absolute with, and the longest life of a sign-off link.
     pub links: LinkSettings,
+    /// The newsroom's settings; `None`: no newsroom is served.
+    pub newsroom: Option<pressroom_newsroom::NewsroomConfig>,
 }
 
 /// The default of [`HttpConfig::request_timeout`] (the `request_timeout_secs` setting).
@@ -175,6 +177,7 @@ impl Default for HttpConfig {
             anonymous_rate_limit_per_minute: None,
             response_cache_entries: crate::response_cache::DEFAULT_ENTRIES,
             links: LinkSettings::default(),
+            newsroom: None,
         }
     }
 }
@@ -279,7 +282,16 @@ pub fn app_with(store: Store, config: HttpConfig) -> impl Endpoint {
             "/static/pressroom.css",
             get(crate::public::pages::stylesheet),
         )
-        .at("/metrics", get(metrics))
+        .at("/metrics", get(metrics));
+    // The newsroom: its own pages under /newsroom, on the same store and the same middleware.
+    let routes = match config.newsroom.clone() {
+        Some(newsroom) => routes.nest(
+            pressroom_newsroom::BASE,
+            pressroom_newsroom::routes(newsroom),
+        ),
+        None => routes,
+    };
+    let routes = routes
         .data(RateLimit::new(
             config.rate_limit_per_minute,
             config.anonymous_rate_limit_per_minute,

@@ -43,6 +43,7 @@ impl ReleaseFilter {
                 .published_before
                 .map(|i| i.valid("filter.publishedBefore"))
                 .transpose()?,
+            author: None,
         })
     }
 }

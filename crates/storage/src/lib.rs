@@ -16,6 +16,7 @@ pub mod notifications;
 pub mod pagination;
 pub mod publishing;
 pub mod releases;
+pub mod revisions;
 pub mod sessions;
 pub mod signoff;
 pub mod store;

@@ -106,5 +106,5 @@ pub fn render_article(
             .map(|p| format!("{} {}", p.title, p.name).trim().to_owned()),
         topics: content.topics().iter().map(String::as_str).collect(),
     };
-    Ok(article.render()?)
+    article.render()
 }

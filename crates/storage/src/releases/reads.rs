@@ -36,6 +36,8 @@ pub struct ReleaseFilter {
     pub published_after: Option<DateTime<Utc>>,
     /// Only releases public at or before this instant.
     pub published_before: Option<DateTime<Utc>>,
+    /// Only releases whose current revision this user wrote.
+    pub author: Option<String>,
 }
 
 impl Store {
@@ -114,6 +116,9 @@ impl Store {
         }
         if let Some(language) = &filter.language {
             condition = condition.add(releases::Column::Language.eq(language.as_str()));
+        }
+        if let Some(author) = &filter.author {
+            condition = condition.add(releases::Column::Author.eq(author.as_str()));
         }
         condition = condition.add(match &filter.states {
             Some(states) => states.iter().fold(Condition::any(), |any, state| {

@@ -1,0 +1,445 @@
+//! The forms of the release page: each posts one lifecycle command with the version the page
+//! was loaded at, through `Store::act` (the same call as the GraphQL mutations), and redirects
+//! back to the release (post/redirect/get). A refusal re-renders the release page with the
+//! refusal in words; a stale version says someone else changed the release and shows it as it
+//! is now. Publishing now, cancelling an embargo and withdrawing ask for confirmation first.
+
+use std::sync::Arc;
+
+use askama::Template;
+use chrono::{LocalResult, NaiveDate, NaiveDateTime, NaiveTime, TimeZone, Utc};
+use poem::http::StatusCode;
+use poem::web::{Data, Form, Path};
+use poem::{Response, handler};
+use pressroom_domain::lifecycle::Command;
+use pressroom_domain::links::public_url;
+use pressroom_domain::signoff::LinkRequest;
+use pressroom_storage::releases::StoredRelease;
+use pressroom_storage::{StorageError, Store};
+use pressroom_web::time_format;
+use serde::Deserialize;
+
+use crate::NewsroomConfig;
+use crate::frame::{self, Frame, SITE, Staff};
+use crate::release::{load, overview, refusal_in_words};
+
+/// The fields every action form carries.
+#[derive(Debug, Deserialize)]
+pub struct ActionForm {
+    #[serde(default)]
+    expected_version: Option<i32>,
+    #[serde(default)]
+    comment: String,
+    #[serde(default)]
+    reason: String,
+    #[serde(default)]
+    date: String,
+    #[serde(default)]
+    time: String,
+    #[serde(default)]
+    person_id: String,
+    #[serde(default)]
+    signer: String,
+    #[serde(default)]
+    hours: String,
+}
+
+async fn loaded(store: &Store, staff: &Staff, id: &str) -> Result<StoredRelease, Response> {
+    match load(store, staff, id).await {
+        Ok(Some(release)) => Ok(release),
+        Ok(None) => Err(frame::not_found()),
+        Err(err) => Err(frame::internal_error(&err)),
+    }
+}
+
+/// The release page again, with `notice` at the top and `status`.
+async fn refused(
+    store: &Store,
+    staff: &Staff,
+    id: &str,
+    status: StatusCode,
+    notice: String,
+) -> Response {
+    let release = match loaded(store, staff, id).await {
+        Ok(release) => release,
+        Err(response) => return response,
+    };
+    match overview(store, staff, &release, None, Some(notice)).await {
+        Ok(mut response) => {
+            response.set_status(status);
+            response
+        }
+        Err(err) => frame::internal_error(&err),
+    }
+}
+
+async fn outcome(
+    store: &Store,
+    staff: &Staff,
+    id: &str,
+    result: Result<StoredRelease, StorageError>,
+) -> Response {
+    match result {
+        Ok(release) => frame::see_other(&format!("/releases/{}", release.id)),
+        Err(StorageError::Rule(err)) => {
+            refused(store, staff, id, StatusCode::UNPROCESSABLE_ENTITY, refusal_in_words(&err)).await
+        }
+        Err(StorageError::VersionConflict { .. }) => {
+            refused(
+                store,
+                staff,
+                id,
+                StatusCode::CONFLICT,
+                "Someone else changed this release after you opened the page, so nothing was done. This is how it stands now: check it and try again.".to_owned(),
+            )
+            .await
+        }
+        Err(StorageError::NotFound) => frame::not_found(),
+        Err(err) => frame::internal_error(&err),
+    }
+}
+
+async fn act(
+    store: &Store,
+    staff: &Staff,
+    id: &str,
+    form: &ActionForm,
+    command: Command,
+) -> Response {
+    let release = match loaded(store, staff, id).await {
+        Ok(release) => release,
+        Err(response) => return response,
+    };
+    let expected = form.expected_version.unwrap_or(release.version);
+    let result = store.act(&staff.viewer, id, expected, command, None).await;
+    outcome(store, staff, id, result).await
+}
+
+/// `POST /newsroom/releases/{id}/submit`.
+#[handler]
+pub async fn submit(
+    staff: Staff,
+    store: Data<&Store>,
+    Path(id): Path<String>,
+    Form(form): Form<ActionForm>,
+) -> Response {
+    act(&store, &staff, &id, &form, Command::SubmitForReview).await
+}
+
+/// `POST /newsroom/releases/{id}/approve`.
+#[handler]
+pub async fn approve(
+    staff: Staff,
+    store: Data<&Store>,
+    Path(id): Path<String>,
+    Form(form): Form<ActionForm>,
+) -> Response {
+    act(&store, &staff, &id, &form, Command::Approve).await
+}
+
+/// `POST /newsroom/releases/{id}/request-changes`.
+#[handler]
+pub async fn request_changes(
+    staff: Staff,
+    store: Data<&Store>,
+    Path(id): Path<String>,
+    Form(form): Form<ActionForm>,
+) -> Response {
+    let comment = crate::form::from_textarea(&form.comment);
+    act(&store, &staff, &id, &form, Command::RequestChanges(comment)).await
+}
+
+/// `POST /newsroom/releases/{id}/publish`.
+#[handler]
+pub async fn publish(
+    staff: Staff,
+    store: Data<&Store>,
+    Path(id): Path<String>,
+    Form(form): Form<ActionForm>,
+) -> Response {
+    act(&store, &staff, &id, &form, Command::PublishNow).await
+}
+
+/// `POST /newsroom/releases/{id}/cancel-embargo`.
+#[handler]
+pub async fn cancel_embargo(
+    staff: Staff,
+    store: Data<&Store>,
+    Path(id): Path<String>,
+    Form(form): Form<ActionForm>,
+) -> Response {
+    let reason = crate::form::from_textarea(&form.reason);
+    act(&store, &staff, &id, &form, Command::CancelEmbargo(reason)).await
+}
+
+/// `POST /newsroom/releases/{id}/withdraw`.
+#[handler]
+pub async fn withdraw(
+    staff: Staff,
+    store: Data<&Store>,
+    Path(id): Path<String>,
+    Form(form): Form<ActionForm>,
+) -> Response {
+    let reason = crate::form::from_textarea(&form.reason);
+    act(&store, &staff, &id, &form, Command::Withdraw(reason)).await
+}
+
+/// Why a date and time in a zone do not name one instant.
+fn local_instant(
+    date: &str,
+    time: &str,
+    tz: chrono_tz::Tz,
+) -> Result<chrono::DateTime<Utc>, String> {
+    let date = NaiveDate::parse_from_str(date.trim(), "%Y-%m-%d")
+        .map_err(|_| "Enter the date as year-month-day, for example 2026-06-09.".to_owned())?;
+    let time = NaiveTime::parse_from_str(time.trim(), "%H:%M:%S")
+        .or_else(|_| NaiveTime::parse_from_str(time.trim(), "%H:%M"))
+        .map_err(|_| "Enter the time as hours and minutes, for example 09:00.".to_owned())?;
+    match tz.from_local_datetime(&NaiveDateTime::new(date, time)) {
+        LocalResult::Single(at) => Ok(at.with_timezone(&Utc)),
+        LocalResult::Ambiguous(..) => Err(format!(
+            "{time} happens twice on {date} in {}, as the clocks go back. Pick a time outside the repeated hour.",
+            tz.name()
+        )),
+        LocalResult::None => Err(format!(
+            "{time} does not exist on {date} in {}, as the clocks go forward. Pick a time outside the skipped hour.",
+            tz.name()
+        )),
+    }
+}
+
+/// `POST /newsroom/releases/{id}/schedule`: date and time in the department's time zone.
+#[handler]
+pub async fn schedule(
+    staff: Staff,
+    store: Data<&Store>,
+    Path(id): Path<String>,
+    Form(form): Form<ActionForm>,
+) -> Response {
+    let release = match loaded(&store, &staff, &id).await {
+        Ok(release) => release,
+        Err(response) => return response,
+    };
+    let zone = match store
+        .departments_by_ids(std::slice::from_ref(&release.department_id))
+        .await
+    {
+        Ok(departments) => departments.get(&release.department_id).map_or_else(
+            || time_format::zone(""),
+            |d| time_format::zone(&d.time_zone),
+        ),
+        Err(err) => return frame::internal_error(&err),
+    };
+    match local_instant(&form.date, &form.time, zone) {
+        Ok(at) => act(&store, &staff, &id, &form, Command::Schedule(at)).await,
+        Err(words) => refused(&store, &staff, &id, StatusCode::UNPROCESSABLE_ENTITY, words).await,
+    }
+}
+
+/// `POST /newsroom/releases/{id}/signoff-links`: creates a link and shows it once.
+#[handler]
+pub async fn create_link(
+    staff: Staff,
+    store: Data<&Store>,
+    config: Data<&Arc<NewsroomConfig>>,
+    Path(id): Path<String>,
+    Form(form): Form<ActionForm>,
+) -> Response {
+    let release = match loaded(&store, &staff, &id).await {
+        Ok(release) => release,
+        Err(response) => return response,
+    };
+    let hours = match form.hours.trim() {
+        "" => pressroom_domain::signoff::DEFAULT_EXPIRES_IN_HOURS,
+        text => match text.parse::<i64>() {
+            Ok(hours) => hours,
+            Err(_) => {
+                return refused(
+                    &store,
+                    &staff,
+                    &id,
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    "Enter how many hours the link is valid as a whole number.".into(),
+                )
+                .await;
+            }
+        },
+    };
+    let request = LinkRequest {
+        person_id: &form.person_id,
+        signer: form.signer.trim(),
+        expires_in_hours: hours,
+    };
+    let expected = form.expected_version.unwrap_or(release.version);
+    match store
+        .create_signoff_link(&staff.viewer, &id, expected, &request, config.signoff_max_hours)
+        .await
+    {
+        Ok(created) => {
+            let url = public_url(
+                config.public_base_url.as_ref(),
+                &format!("/signoff/{}", created.token),
+            );
+            let release = match loaded(&store, &staff, &id).await {
+                Ok(release) => release,
+                Err(response) => return response,
+            };
+            match overview(&store, &staff, &release, Some(url), None).await {
+                Ok(response) => response,
+                Err(err) => frame::internal_error(&err),
+            }
+        }
+        Err(StorageError::Rule(err)) => {
+            refused(&store, &staff, &id, StatusCode::UNPROCESSABLE_ENTITY, refusal_in_words(&err)).await
+        }
+        Err(StorageError::VersionConflict { .. }) => {
+            refused(&store, &staff, &id, StatusCode::CONFLICT, "Someone else changed this release after you opened the page, so no link was made. Check it and try again.".into()).await
+        }
+        Err(StorageError::NotFound) => frame::not_found(),
+        Err(err) => frame::internal_error(&err),
+    }
+}
+
+/// `POST /newsroom/releases/{id}/signoff-links/{link}/revoke`.
+#[handler]
+pub async fn revoke_link(
+    staff: Staff,
+    store: Data<&Store>,
+    Path((id, link)): Path<(String, String)>,
+) -> Response {
+    if let Err(response) = loaded(&store, &staff, &id).await {
+        return response;
+    }
+    match store.revoke_signoff_link(&staff.viewer, &link).await {
+        Ok(_) => frame::see_other(&format!("/releases/{id}")),
+        Err(StorageError::Rule(err)) => {
+            refused(
+                &store,
+                &staff,
+                &id,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                refusal_in_words(&err),
+            )
+            .await
+        }
+        Err(StorageError::NotFound) => frame::not_found(),
+        Err(err) => frame::internal_error(&err),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "newsroom/confirm.html")]
+struct ConfirmPage {
+    lang: &'static str,
+    page_title: String,
+    frame: Frame,
+    id: String,
+    title: String,
+    heading: &'static str,
+    text: String,
+    action: &'static str,
+    button: &'static str,
+    reason_label: Option<&'static str>,
+    version: i32,
+}
+
+/// What a confirmation page asks.
+struct Confirmation {
+    heading: &'static str,
+    text: &'static str,
+    action: &'static str,
+    button: &'static str,
+    reason_label: Option<&'static str>,
+}
+
+async fn confirm(staff: Staff, store: &Store, id: &str, asked: Confirmation) -> Response {
+    let release = match loaded(store, &staff, id).await {
+        Ok(release) => release,
+        Err(response) => return response,
+    };
+    frame::render(&ConfirmPage {
+        lang: "en",
+        page_title: format!("{} – {SITE}", asked.heading),
+        frame: staff.frame.clone(),
+        id: release.id.clone(),
+        title: release.content.title().to_owned(),
+        heading: asked.heading,
+        text: asked.text.to_owned(),
+        action: asked.action,
+        button: asked.button,
+        reason_label: asked.reason_label,
+        version: release.version,
+    })
+}
+
+/// `GET /newsroom/releases/{id}/publish`: the confirmation page.
+#[handler]
+pub async fn confirm_publish(
+    staff: Staff,
+    store: Data<&Store>,
+    Path(id): Path<String>,
+) -> Response {
+    let asked = Confirmation {
+        heading: "Publish now?",
+        text: "The release goes public at once: on its page, in the feeds, the API and to webhooks. Its publication time is now. This cannot be undone; a published release can only be corrected or withdrawn.",
+        action: "publish",
+        button: "Publish now",
+        reason_label: None,
+    };
+    confirm(staff, &store, &id, asked).await
+}
+
+/// `GET /newsroom/releases/{id}/cancel-embargo`: the confirmation page.
+#[handler]
+pub async fn confirm_cancel(staff: Staff, store: Data<&Store>, Path(id): Path<String>) -> Response {
+    let asked = Confirmation {
+        heading: "Cancel the embargo?",
+        text: "The release stays approved but will not be published at the embargo time. The reason goes into the audit log.",
+        action: "cancel-embargo",
+        button: "Cancel the embargo",
+        reason_label: Some("Reason"),
+    };
+    confirm(staff, &store, &id, asked).await
+}
+
+/// `GET /newsroom/releases/{id}/withdraw`: the confirmation page.
+#[handler]
+pub async fn confirm_withdraw(
+    staff: Staff,
+    store: Data<&Store>,
+    Path(id): Path<String>,
+) -> Response {
+    let asked = Confirmation {
+        heading: "Withdraw this release?",
+        text: "The release leaves listings and feeds. Its page stays, with a withdrawal notice and the reason you give here, which is public.",
+        action: "withdraw",
+        button: "Withdraw the release",
+        reason_label: Some("Public reason"),
+    };
+    confirm(staff, &store, &id, asked).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_local_time_becomes_its_utc_instant_across_daylight_saving() {
+        let tz = time_format::zone("Europe/Stockholm");
+        let summer = local_instant("2026-06-09", "09:00", tz).expect("a summer time");
+        assert_eq!(summer.to_rfc3339(), "2026-06-09T07:00:00+00:00");
+        let winter = local_instant("2026-12-09", "09:00:30", tz).expect("a winter time");
+        assert_eq!(winter.to_rfc3339(), "2026-12-09T08:00:30+00:00");
+    }
+
+    #[test]
+    fn a_skipped_or_repeated_hour_is_refused_in_words() {
+        let tz = time_format::zone("Europe/Stockholm");
+        let skipped = local_instant("2026-03-29", "02:30", tz).expect_err("02:30 does not exist");
+        assert!(skipped.contains("clocks go forward"), "{skipped}");
+        let repeated = local_instant("2026-10-25", "02:30", tz).expect_err("02:30 happens twice");
+        assert!(repeated.contains("clocks go back"), "{repeated}");
+        assert!(local_instant("9 juni", "09:00", tz).is_err());
+        assert!(local_instant("2026-06-09", "nine", tz).is_err());
+    }
+}
