@@ -36,6 +36,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail};
 use chrono::{DateTime, SecondsFormat, Utc};
+use pressroom_domain::ErrorCode;
 use pressroom_domain::visibility::Role;
 use pressroom_storage::Store;
 use pressroom_storage::directory::TokenGrant;
@@ -236,7 +237,7 @@ impl Failure {
     }
 
     fn is_conflict(&self) -> bool {
-        self.kind == "VERSION_CONFLICT"
+        self.kind == ErrorCode::VersionConflict.as_str()
     }
 }
 
