@@ -50,6 +50,7 @@ mod publish_flow;
 mod roles;
 mod scheduler;
 mod shutdown;
+mod signin;
 mod signoff;
 mod stale_version;
 mod subscriptions;

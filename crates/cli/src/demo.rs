@@ -16,6 +16,7 @@ use pressroom_domain::content::{
     Block, Contact, ContentInput, FactBox, ReleaseContent, ReleaseKind,
 };
 use pressroom_domain::lifecycle::{Command, State};
+use pressroom_domain::links::{PublicBaseUrl, public_url};
 use pressroom_domain::visibility::{Role, Viewer};
 use pressroom_storage::Store;
 use pressroom_storage::directory::{Department, Person, TokenGrant};
@@ -195,6 +196,10 @@ const OFFICE: DemoUser = DemoUser {
     embargo_access: false,
 };
 
+/// The demo users who get a newsroom sign-in link: the staff roles, the minister's office and
+/// the admin (integrators only read the API).
+const SIGNIN_USERS: [DemoUser; 4] = [DRAFTER, EDITOR, OFFICE, DEMO_USERS[5]];
+
 /// Every demo user, in the order the token table lists them.
 const DEMO_USERS: [DemoUser; 6] = [
     DRAFTER,
@@ -256,9 +261,16 @@ impl DemoUser {
     }
 }
 
-/// Loads the example data unless it is there, creates a fresh token for every demo user, prints
-/// the welcome, and (unless `load_only`) serves on `listen` until Ctrl-C.
-pub(crate) async fn run(store: &Store, listen: &str, load_only: bool) -> anyhow::Result<()> {
+/// Loads the example data unless it is there, creates a fresh token for every demo user and a
+/// newsroom sign-in link for each of [`SIGNIN_USERS`], prints the welcome, and (unless
+/// `load_only`) serves on `listen` until Ctrl-C. Sign-in URLs are absolute under `base` when it
+/// is set, else under the address served.
+pub(crate) async fn run(
+    store: &Store,
+    listen: &str,
+    load_only: bool,
+    base: Option<&PublicBaseUrl>,
+) -> anyhow::Result<()> {
     let fixture = Fixture::embedded()?;
     let directory = match existing_directory(store, &fixture).await? {
         Some(directory) => {
@@ -278,12 +290,21 @@ pub(crate) async fn run(store: &Store, listen: &str, load_only: bool) -> anyhow:
             .with_context(|| format!("cannot create a token for {}", user.name))?;
         tokens.push((user, created.token));
     }
+    let mut links = Vec::with_capacity(SIGNIN_USERS.len());
+    for user in SIGNIN_USERS {
+        let created = store
+            .create_signin_link(CLI_ACTOR, user.grant(&directory))
+            .await
+            .with_context(|| format!("cannot create a sign-in link for {}", user.name))?;
+        links.push((user, created.path));
+    }
     if load_only {
         let url = format!("http://{listen}");
         write_stdout(&welcome(
             &url,
             &directory.department,
             &tokens,
+            &signin_urls(&url, base, &links),
             "Serve it with `pressroom serve`, then open",
         ))?;
         return Ok(());
@@ -293,6 +314,7 @@ pub(crate) async fn run(store: &Store, listen: &str, load_only: bool) -> anyhow:
         server.url(),
         &directory.department,
         &tokens,
+        &signin_urls(server.url(), base, &links),
         "Open",
     ))?;
     server
@@ -456,11 +478,32 @@ const EXAMPLE_QUERY: &str = "query {
   }
 }";
 
-/// The welcome block: where to go, the tokens, and a query to paste into GraphiQL or curl.
+/// Each sign-in link's full URL: under the public base URL when one is set, else under `url`,
+/// the address served.
+fn signin_urls(
+    url: &str,
+    base: Option<&PublicBaseUrl>,
+    links: &[(DemoUser, String)],
+) -> Vec<(DemoUser, String)> {
+    links
+        .iter()
+        .map(|(user, path)| {
+            let full = match base {
+                Some(_) => public_url(base, path),
+                None => format!("{url}{path}"),
+            };
+            (*user, full)
+        })
+        .collect()
+}
+
+/// The welcome block: where to go, the tokens and sign-in links, and a query to paste into
+/// GraphiQL or curl.
 fn welcome(
     url: &str,
     department: &Department,
     tokens: &[(DemoUser, String)],
+    signin: &[(DemoUser, String)],
     open: &str,
 ) -> String {
     let mut text = format!(
@@ -477,6 +520,17 @@ fn welcome(
         text.push_str(&format!("  {:<16} {:<16} {}\n", user.name, role, token));
     }
     text.push_str("  (* accredited: also reads embargoed releases)\n");
+    text.push_str(
+        "\nNewsroom sign-in links (each signs in once, within 24 hours; shown only now):\n",
+    );
+    for (user, link) in signin {
+        text.push_str(&format!(
+            "  {:<16} {:<16} {}\n",
+            user.name,
+            user.role.as_str(),
+            link
+        ));
+    }
     let editor = tokens
         .iter()
         .find(|(user, _)| user.name == EDITOR.name)
@@ -566,7 +620,21 @@ mod tests {
             .iter()
             .map(|u| (*u, format!("tok-{}", u.name)))
             .collect();
-        let text = welcome("http://127.0.0.1:9", &department, &tokens, "Open");
+        let links: Vec<_> = SIGNIN_USERS
+            .iter()
+            .map(|u| (*u, format!("/newsroom/signin/psi-{}", u.name)))
+            .collect();
+        let signin = signin_urls("http://127.0.0.1:9", None, &links);
+        let text = welcome("http://127.0.0.1:9", &department, &tokens, &signin, "Open");
+        for user in SIGNIN_USERS {
+            assert!(
+                text.contains(&format!(
+                    "http://127.0.0.1:9/newsroom/signin/psi-{}",
+                    user.name
+                )),
+                "{text}"
+            );
+        }
         for user in DEMO_USERS {
             assert!(text.contains(&format!("tok-{}", user.name)), "{text}");
         }
@@ -583,6 +651,27 @@ mod tests {
                 r#"-d '{"query": "query { releases(first: 10) { nodes { title state slug"#
             ),
             "{text}"
+        );
+    }
+
+    #[test]
+    fn sign_in_links_go_to_the_drafter_the_editor_the_office_and_the_admin() {
+        let roles: Vec<Role> = SIGNIN_USERS.iter().map(|u| u.role).collect();
+        assert_eq!(
+            roles,
+            [
+                Role::Drafter,
+                Role::Editor,
+                Role::MinisterOffice,
+                Role::Admin
+            ]
+        );
+        let base = PublicBaseUrl::parse("https://press.example.se/").expect("a base");
+        let links = [(DRAFTER, "/newsroom/signin/psi-x".to_owned())];
+        assert_eq!(
+            signin_urls("http://127.0.0.1:9", Some(&base), &links)[0].1,
+            "https://press.example.se/newsroom/signin/psi-x",
+            "the public base URL wins over the address served"
         );
     }
 

@@ -5,6 +5,7 @@ mod demo;
 mod serve;
 mod settings;
 mod token;
+mod user;
 
 use std::collections::HashMap;
 use std::io::{IsTerminal, Write};
@@ -61,6 +62,9 @@ enum Command {
     /// Manage API tokens.
     #[command(subcommand)]
     Token(TokenCommand),
+    /// Sign users into the newsroom.
+    #[command(subcommand)]
+    User(UserCommand),
     /// Inspect the audit log.
     #[command(subcommand)]
     Audit(AuditCommand),
@@ -193,6 +197,38 @@ struct TokenCreateArgs {
     expires_at: Option<chrono::DateTime<chrono::Utc>>,
 }
 
+#[derive(Debug, Subcommand)]
+enum UserCommand {
+    /// Issue a one-time newsroom sign-in link (valid 24 hours, used once) for a user and role;
+    /// prints its URL alone on the last line of stdout (it is shown only once).
+    Link(UserLinkArgs),
+}
+
+/// Whom a sign-in link signs in, and as what.
+#[derive(Debug, Args)]
+struct UserLinkArgs {
+    /// The user's name, as for tokens (four eyes is about users).
+    #[arg(long)]
+    name: String,
+    /// DRAFTER, EDITOR, MINISTER_OFFICE, INTEGRATOR or ADMIN (case-insensitive; `-` works for `_`).
+    #[arg(long, value_parser = parse_role)]
+    role: Role,
+    /// Department slug; required for drafters and editors.
+    #[arg(long)]
+    department: Option<String>,
+    /// Id of the person whose office the user acts for; required for MINISTER_OFFICE.
+    #[arg(long = "person", value_name = "ID")]
+    person_id: Option<String>,
+    /// Accredit an integrator to read embargoed releases before their instant.
+    #[arg(long)]
+    embargo_access: bool,
+    /// Where readers reach the server, e.g. https://press.example.se: the URL printed is then
+    /// absolute [key public_base_url, env PRESSROOM_PUBLIC_BASE_URL; default none: a relative
+    /// /newsroom/signin/… path].
+    #[arg(long)]
+    public_base_url: Option<String>,
+}
+
 /// Parses an RFC 3339 instant with an explicit offset, for clap.
 fn parse_instant(text: &str) -> Result<chrono::DateTime<chrono::Utc>, String> {
     chrono::DateTime::parse_from_rfc3339(text)
@@ -263,6 +299,10 @@ impl Cli {
                 Some(&args.scheduler)
             }
             Command::Scheduler(args) => Some(args),
+            Command::User(UserCommand::Link(args)) => {
+                overrides.public_base_url = args.public_base_url.clone();
+                None
+            }
             Command::Demo(args) => {
                 overrides.listen = args.listen.listen.clone();
                 None
@@ -361,6 +401,11 @@ async fn run(command: Command, settings: Settings) -> anyhow::Result<ExitCode> {
             let store = open_store(url).await?;
             token::create(&store, args).await?;
         }
+        Command::User(UserCommand::Link(args)) => {
+            let base = settings.public_base_url()?;
+            let store = open_store(url).await?;
+            user::link(&store, args, base.as_ref()).await?;
+        }
         Command::Backup(args) => {
             let store = open_store(url).await?;
             store
@@ -375,7 +420,8 @@ async fn run(command: Command, settings: Settings) -> anyhow::Result<ExitCode> {
         }
         Command::Demo(args) => {
             let store = open_store(url).await?;
-            demo::run(&store, &settings.listen, args.load_only).await?;
+            let base = settings.public_base_url()?;
+            demo::run(&store, &settings.listen, args.load_only, base.as_ref()).await?;
         }
     }
     Ok(ExitCode::SUCCESS)

@@ -21,6 +21,21 @@ const DEMO_USERS: [&str; 6] = [
     "demo-admin",
 ];
 
+/// Users the demo prints a newsroom sign-in link for, in the order it lists them.
+const SIGNIN_USERS: [&str; 4] = ["demo-drafter", "demo-editor", "demo-office", "demo-admin"];
+
+/// The sign-in URL printed for `user` in the demo's list of links (`  user  ROLE  url`).
+fn demo_signin_url(run: &Run, user: &str) -> String {
+    run.stdout
+        .lines()
+        .find_map(|line| {
+            let columns: Vec<&str> = line.split_whitespace().collect();
+            (columns.len() == 3 && columns[0] == user && columns[2].contains("/newsroom/signin/"))
+                .then(|| columns[2].to_owned())
+        })
+        .unwrap_or_else(|| panic!("no sign-in link for {user}\n{run}"))
+}
+
 /// A fresh SQLite database in its own temporary directory.
 struct Database {
     _dir: TempDir,
@@ -263,6 +278,13 @@ fn demo_loads_once_and_creates_fresh_tokens_on_every_run() {
         first.stdout.contains("http://127.0.0.1:8080/graphql"),
         "{first}"
     );
+    for user in SIGNIN_USERS {
+        let url = demo_signin_url(&first, user);
+        assert!(
+            url.starts_with("http://127.0.0.1:8080/newsroom/signin/psi_") && url.len() == 106,
+            "{user}: {url}"
+        );
+    }
     let (after_first, _) = db.audit_verify();
 
     let second = db.run(&["demo", "--load-only"]);
@@ -277,8 +299,8 @@ fn demo_loads_once_and_creates_fresh_tokens_on_every_run() {
     let (after_second, _) = db.audit_verify();
     assert_eq!(
         after_second,
-        after_first + DEMO_USERS.len() as u64,
-        "the second run only adds the tokens"
+        after_first + (DEMO_USERS.len() + SIGNIN_USERS.len()) as u64,
+        "the second run only adds the tokens and the sign-in links"
     );
 }
 
