@@ -392,7 +392,8 @@ fn not_acceptable() -> Response {
 }
 
 /// Authenticates, executes and answers with the status codes of the specification. The rate
-/// limit and the response cache come from the HTTP request's data.
+/// limit and the response cache come from the HTTP request's data. Each step below either
+/// answers the request itself or hands on to the next.
 async fn execute(
     gateway: &Gateway,
     store: &Store,
@@ -401,17 +402,91 @@ async fn execute(
     request: async_graphql::Request,
     transport: Transport,
 ) -> Response {
-    let headers = http.headers();
-    let limit = http.data::<RateLimit>();
-    let cache = http
-        .data::<SharedResponseCache>()
-        .and_then(|shared| shared.0.as_deref());
-    let authorization = headers
+    let authorization = http
+        .headers()
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok());
-    let viewer = match authenticate(store, authorization).await {
-        Ok(Auth::Anonymous) => None,
-        Ok(Auth::Viewer(viewer)) => Some(viewer),
+    let viewer = match authenticate_caller(store, authorization, media).await {
+        Ok(viewer) => viewer,
+        Err(refused) => return refused,
+    };
+    if let Some(refused) = rate_limit(http, authorization, viewer.as_ref()) {
+        return refused;
+    }
+    // One span per operation, inside the request-id span: who asked for what (never a token).
+    let span = tracing::info_span!(
+        "graphql",
+        actor = viewer
+            .as_ref()
+            .map_or("anonymous", |v| v.user_name.as_str()),
+        operation = request.operation_name.as_deref().unwrap_or("-"),
+    );
+    let began = Instant::now();
+    let ticket = match cache_lookup(http, store, viewer.as_ref(), &request).await {
+        Lookup::Hit(hit) => {
+            crate::metrics::observe_response_cache("hit");
+            crate::metrics::observe_graphql("query", &hit.field, "cached", began.elapsed());
+            span.in_scope(|| tracing::info!(cached = true, "graphql operation"));
+            return respond_bytes(media, StatusCode::OK, hit.body);
+        }
+        Lookup::Miss(ticket) => ticket,
+    };
+    let prepared = match gateway.prepare(request, transport) {
+        Ok(prepared) => prepared,
+        Err(refusal) => return refused(refusal, media, &span, began),
+    };
+    let ticket = match ticket {
+        Some(ticket) if prepared.kind == OperationType::Query => {
+            ticket.until_next_embargo(store).await
+        }
+        _ => None,
+    };
+    let context = RequestContext::new(store, viewer);
+    let made_at = context.now();
+    let response = run(gateway, prepared.request, context, &span).await;
+    let started = execution_started(&response);
+    let field = record(
+        prepared.kind,
+        prepared.first_field.as_deref(),
+        &response,
+        &span,
+        began,
+    );
+    let status = if started || media == MediaType::Json {
+        StatusCode::OK
+    } else {
+        StatusCode::BAD_REQUEST
+    };
+    let body = match serde_json::to_vec(&ResponseBody {
+        data: started.then_some(&response.data),
+        errors: &response.errors,
+        extensions: &response.extensions,
+    }) {
+        Ok(body) => bytes::Bytes::from(body),
+        Err(err) => {
+            tracing::error!(error = %err, "a GraphQL response could not be serialized");
+            return StatusCode::INTERNAL_SERVER_ERROR.into_response();
+        }
+    };
+    if let Some(ticket) = ticket
+        && started
+        && response.errors.is_empty()
+    {
+        ticket.fill(made_at, body.clone(), field);
+    }
+    respond_bytes(media, status, body)
+}
+
+/// Step 1, authenticate: the caller (`None` for anonymous), or the answer to a refused or
+/// failed authentication (`401` with `WWW-Authenticate` for `application/graphql-response+json`).
+async fn authenticate_caller(
+    store: &Store,
+    authorization: Option<&str>,
+    media: MediaType,
+) -> Result<Option<pressroom_domain::visibility::Viewer>, Response> {
+    match authenticate(store, authorization).await {
+        Ok(Auth::Anonymous) => Ok(None),
+        Ok(Auth::Viewer(viewer)) => Ok(Some(viewer)),
         Ok(Auth::Refused) => {
             let status = match media {
                 MediaType::GraphQLResponseJson => StatusCode::UNAUTHORIZED,
@@ -424,17 +499,27 @@ async fn execute(
                     HeaderValue::from_static("Bearer error=\"invalid_token\""),
                 );
             }
-            return response;
+            Err(response)
         }
         Err(err) => {
             let status = match media {
                 MediaType::GraphQLResponseJson => StatusCode::INTERNAL_SERVER_ERROR,
                 MediaType::Json => StatusCode::OK,
             };
-            return request_error(media, status, err);
+            Err(request_error(media, status, err))
         }
-    };
-    let over_limit = limit.and_then(|limit| match &viewer {
+    }
+}
+
+/// Step 2, rate-limit: `429` with `Retry-After` when the token (or, without one, the client
+/// address) has used up its budget; `None` when the request may go on.
+fn rate_limit(
+    http: &Request,
+    authorization: Option<&str>,
+    viewer: Option<&pressroom_domain::visibility::Viewer>,
+) -> Option<Response> {
+    let limit = http.data::<RateLimit>()?;
+    let (wait, message) = match viewer {
         Some(_) => authorization
             .and_then(|a| a.strip_prefix("Bearer "))
             .and_then(|token| limit.check(token.trim()))
@@ -447,104 +532,159 @@ async fn execute(
                     "rate limit exceeded for requests without a token from this address",
                 )
             }),
-    });
-    if let Some((wait, message)) = over_limit {
-        let seconds = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
-        let mut response = plain(StatusCode::TOO_MANY_REQUESTS, message);
-        if let Ok(value) = HeaderValue::from_str(&seconds.max(1).to_string()) {
-            response.headers_mut().insert(header::RETRY_AFTER, value);
-        }
-        return response;
+    }?;
+    let seconds = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
+    let mut response = plain(StatusCode::TOO_MANY_REQUESTS, message);
+    if let Ok(value) = HeaderValue::from_str(&seconds.max(1).to_string()) {
+        response.headers_mut().insert(header::RETRY_AFTER, value);
     }
-    // One span per operation, inside the request-id span: who asked for what (never a token).
-    let span = tracing::info_span!(
-        "graphql",
-        actor = viewer
-            .as_ref()
-            .map_or("anonymous", |v| v.user_name.as_str()),
-        operation = request.operation_name.as_deref().unwrap_or("-"),
-    );
-    let began = Instant::now();
-    // A cached answer for this caller, when no write and no embargo instant came since.
-    let ticket = match (cache, ResponseCache::key(viewer.as_ref(), &request)) {
-        (Some(cache), Some(key)) => match store.audit_seq().await {
-            Ok(generation) => {
-                if let Some(hit) = cache.get(&key, generation, store.now()) {
-                    crate::metrics::observe_response_cache("hit");
-                    crate::metrics::observe_graphql("query", &hit.field, "cached", began.elapsed());
-                    span.in_scope(|| tracing::info!(cached = true, "graphql operation"));
-                    return respond_bytes(media, StatusCode::OK, hit.body);
-                }
-                Some((cache, key, generation))
-            }
+    Some(response)
+}
+
+/// What the cache lookup found.
+enum Lookup<'a> {
+    /// A cached answer for this caller, valid now.
+    Hit(crate::response_cache::Hit),
+    /// No answer; where to keep this one, if it may be kept.
+    Miss(Option<CacheTicket<'a>>),
+}
+
+/// Where an answer may be kept: the cache, the caller's key, and the audit log's last seq
+/// (the generation) read before the data.
+struct CacheTicket<'a> {
+    cache: &'a ResponseCache,
+    key: String,
+    generation: i64,
+    /// The earliest pending embargo instant, once read (see [`CacheTicket::until_next_embargo`]).
+    valid_until: Option<chrono::DateTime<chrono::Utc>>,
+}
+
+impl CacheTicket<'_> {
+    /// Bounds how long the answer may be served again by the earliest pending embargo instant,
+    /// read before the data; `None` (skip the cache) when it cannot be read.
+    async fn until_next_embargo(self, store: &Store) -> Option<Self> {
+        match store.next_embargo().await {
+            Ok(valid_until) => Some(Self {
+                valid_until,
+                ..self
+            }),
             Err(err) => {
                 tracing::warn!(error = %err, "the response cache is skipped");
                 None
             }
-        },
-        _ => None,
-    };
-    let prepared = match gateway.prepare(request, transport) {
-        Ok(prepared) => prepared,
-        Err(refusal) => {
-            crate::metrics::observe_graphql("unknown", "-", "refused", began.elapsed());
-            span.in_scope(|| tracing::info!(errors = 1, "graphql operation refused"));
-            let status = match (&refusal, media) {
-                (Refusal::MutationOverGet(_), _) => StatusCode::METHOD_NOT_ALLOWED,
-                (Refusal::Request(_), MediaType::GraphQLResponseJson) => StatusCode::BAD_REQUEST,
-                (Refusal::Request(_), MediaType::Json) => StatusCode::OK,
-            };
-            let response = with_codes(async_graphql::Response::from_errors(vec![
-                refusal.error().clone(),
-            ]));
-            let mut reply = respond(
-                media,
-                status,
-                &ResponseBody {
-                    data: None,
-                    errors: &response.errors,
-                    extensions: &response.extensions,
-                },
-            );
-            if status == StatusCode::METHOD_NOT_ALLOWED {
-                reply
-                    .headers_mut()
-                    .insert(header::ALLOW, HeaderValue::from_static("POST"));
-            }
-            return reply;
         }
+    }
+
+    /// Step 6, fill the cache with the answer made at `made_at`.
+    fn fill(self, made_at: chrono::DateTime<chrono::Utc>, body: bytes::Bytes, field: &str) {
+        if self.cache.put(
+            self.key,
+            self.generation,
+            made_at,
+            self.valid_until,
+            body,
+            field,
+        ) {
+            crate::metrics::observe_response_cache("stored");
+        }
+    }
+}
+
+/// Step 3, cache lookup: a cached answer for this caller, when no write and no embargo instant
+/// came since it was made.
+async fn cache_lookup<'a>(
+    http: &'a Request,
+    store: &Store,
+    viewer: Option<&pressroom_domain::visibility::Viewer>,
+    request: &async_graphql::Request,
+) -> Lookup<'a> {
+    let cache = http
+        .data::<SharedResponseCache>()
+        .and_then(|shared| shared.0.as_deref());
+    let (Some(cache), Some(key)) = (cache, ResponseCache::key(viewer, request)) else {
+        return Lookup::Miss(None);
     };
-    // The earliest pending embargo instant, read before the data, bounds how long the answer
-    // may be served again.
-    let ticket = match ticket {
-        Some(ticket) if prepared.kind == OperationType::Query => match store.next_embargo().await {
-            Ok(valid_until) => Some((ticket, valid_until)),
-            Err(err) => {
-                tracing::warn!(error = %err, "the response cache is skipped");
-                None
-            }
+    match store.audit_seq().await {
+        Ok(generation) => match cache.get(&key, generation, store.now()) {
+            Some(hit) => Lookup::Hit(hit),
+            None => Lookup::Miss(Some(CacheTicket {
+                cache,
+                key,
+                generation,
+                valid_until: None,
+            })),
         },
-        _ => None,
+        Err(err) => {
+            tracing::warn!(error = %err, "the response cache is skipped");
+            Lookup::Miss(None)
+        }
+    }
+}
+
+/// The answer to a request the gateway refused before running it: `405` with `Allow: POST` for
+/// a mutation over `GET`, otherwise `400` (or `200` for `application/json`).
+fn refused(refusal: Refusal, media: MediaType, span: &tracing::Span, began: Instant) -> Response {
+    crate::metrics::observe_graphql("unknown", "-", "refused", began.elapsed());
+    span.in_scope(|| tracing::info!(errors = 1, "graphql operation refused"));
+    let status = match (&refusal, media) {
+        (Refusal::MutationOverGet(_), _) => StatusCode::METHOD_NOT_ALLOWED,
+        (Refusal::Request(_), MediaType::GraphQLResponseJson) => StatusCode::BAD_REQUEST,
+        (Refusal::Request(_), MediaType::Json) => StatusCode::OK,
     };
-    let context = RequestContext::new(store, viewer);
-    let made_at = context.now();
-    let request = prepared.request.data(context);
-    let response = with_codes(
+    let response = with_codes(async_graphql::Response::from_errors(vec![
+        refusal.error().clone(),
+    ]));
+    let mut reply = respond(
+        media,
+        status,
+        &ResponseBody {
+            data: None,
+            errors: &response.errors,
+            extensions: &response.extensions,
+        },
+    );
+    if status == StatusCode::METHOD_NOT_ALLOWED {
+        reply
+            .headers_mut()
+            .insert(header::ALLOW, HeaderValue::from_static("POST"));
+    }
+    reply
+}
+
+/// Step 4, run: the operation in the schema with the request's context, inside its span, every
+/// error given a contract code.
+async fn run(
+    gateway: &Gateway,
+    request: async_graphql::Request,
+    context: RequestContext,
+    span: &tracing::Span,
+) -> async_graphql::Response {
+    with_codes(
         gateway
             .schema()
-            .execute(request)
+            .execute(request.data(context))
             .instrument(span.clone())
             .await,
-    );
-    let started = execution_started(&response);
-    let kind = match prepared.kind {
+    )
+}
+
+/// Step 5, record: the operation's metric and log line. Returns the first root field as a
+/// label (`-` unless validation proved it is one of the schema's).
+fn record<'a>(
+    kind: OperationType,
+    first_field: Option<&'a str>,
+    response: &async_graphql::Response,
+    span: &tracing::Span,
+    began: Instant,
+) -> &'a str {
+    let started = execution_started(response);
+    let kind = match kind {
         OperationType::Query => "query",
         OperationType::Mutation => "mutation",
         OperationType::Subscription => "subscription",
     };
-    // A field name is a label only once validation proved it is one of the schema's.
-    let field = match (&prepared.first_field, started) {
-        (Some(field), true) => field.as_str(),
+    let field = match (first_field, started) {
+        (Some(field), true) => field,
         _ => "-",
     };
     let outcome = match (started, response.errors.is_empty()) {
@@ -554,33 +694,7 @@ async fn execute(
     };
     crate::metrics::observe_graphql(kind, field, outcome, began.elapsed());
     span.in_scope(|| tracing::info!(errors = response.errors.len(), "graphql operation"));
-    let status = if started || media == MediaType::Json {
-        StatusCode::OK
-    } else {
-        StatusCode::BAD_REQUEST
-    };
-    let body = match serde_json::to_vec(&ResponseBody {
-        data: started.then_some(&response.data),
-        errors: &response.errors,
-        extensions: &response.extensions,
-    }) {
-        Ok(body) => body,
-        Err(err) => {
-            tracing::error!(error = %err, "a GraphQL response could not be serialized");
-            return StatusCode::INTERNAL_SERVER_ERROR.into_response();
-        }
-    };
-    if let Some(((cache, key, generation), valid_until)) = ticket
-        && started
-        && response.errors.is_empty()
-    {
-        let body = bytes::Bytes::from(body);
-        if cache.put(key, generation, made_at, valid_until, body.clone(), field) {
-            crate::metrics::observe_response_cache("stored");
-        }
-        return respond_bytes(media, status, body);
-    }
-    respond_bytes(media, status, body)
+    field
 }
 
 /// `GET /graphql`: GraphiQL for a browser without parameters, otherwise a query from the URL.
