@@ -13,6 +13,7 @@ pub mod entity;
 pub(crate) mod entity;
 pub mod error;
 pub mod notifications;
+pub mod newsroom;
 pub mod pagination;
 pub mod publishing;
 pub mod releases;

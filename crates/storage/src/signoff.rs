@@ -88,7 +88,7 @@ pub struct Answered {
     pub release: StoredRelease,
 }
 
-fn link_from(m: signoff_links::Model) -> StorageResult<SignoffLink> {
+pub(crate) fn link_from(m: signoff_links::Model) -> StorageResult<SignoffLink> {
     let answer = match m.answer.as_deref() {
         Some(text) => Some(
             Verdict::parse(text)

@@ -183,7 +183,7 @@ impl Store {
         self.release_page(condition, page).await
     }
 
-    async fn release_page(
+    pub(crate) async fn release_page(
         &self,
         condition: Condition,
         page: &PageRequest,
