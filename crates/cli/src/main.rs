@@ -378,6 +378,11 @@ async fn run(command: Command, settings: Settings) -> anyhow::Result<ExitCode> {
                     public_base_url: settings.public_base_url().ok().flatten(),
                     ..pressroom_webhooks::WebhookConfig::default()
                 });
+            if settings.newsroom_csrf_key.is_none() {
+                tracing::warn!(
+                    "newsroom_csrf_key is not set: this process drew a random key, so newsroom forms opened on another replica are refused; set one key on every replica"
+                );
+            }
             serve::bind(&settings.listen)
                 .await?
                 .with_webhooks(webhooks)
@@ -389,6 +394,7 @@ async fn run(command: Command, settings: Settings) -> anyhow::Result<ExitCode> {
                     anonymous_rate_limit_per_minute: settings.anonymous_rate_limit_per_minute,
                     response_cache_entries: settings.response_cache_entries,
                     links: settings.links()?,
+                    newsroom: Some(settings.newsroom()?),
                 })
                 .serve(store, scheduler)
                 .await?;

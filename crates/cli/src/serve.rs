@@ -46,7 +46,13 @@ pub(crate) async fn bind(listen: &str) -> anyhow::Result<BoundServer> {
         acceptor,
         url: format!("http://{address}"),
         webhooks: Some(WebhookConfig::default()),
-        http: pressroom_api::http::HttpConfig::default(),
+        // The newsroom with a key of this process, until `with_http` gives the configured one.
+        http: pressroom_api::http::HttpConfig {
+            newsroom: Some(pressroom_newsroom::NewsroomConfig::new(
+                pressroom_newsroom::CsrfKey::random(),
+            )),
+            ..pressroom_api::http::HttpConfig::default()
+        },
         shutdown_grace: DEFAULT_SHUTDOWN_GRACE,
     })
 }

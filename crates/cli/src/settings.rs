@@ -76,6 +76,14 @@ pub struct Settings {
     pub public_base_url: Option<String>,
     /// The longest life, in hours, a sign-off link may be given (`expiresInHours`).
     pub signoff_link_max_hours: u64,
+    /// The key (64 or more hexadecimal digits) the newsroom's CSRF tokens are derived with.
+    /// Absent: a random key drawn at every start (enough for one replica; several replicas
+    /// need the same key). Never printed.
+    pub newsroom_csrf_key: Option<String>,
+    /// Hours without a request after which a newsroom session ends.
+    pub session_inactivity_hours: u64,
+    /// Newsroom sign-in attempts one client address may make per minute.
+    pub signin_rate_limit_per_minute: u64,
 }
 
 impl Default for Settings {
@@ -98,12 +106,17 @@ impl Default for Settings {
             public_base_url: None,
             signoff_link_max_hours: pressroom_domain::signoff::DEFAULT_MAX_EXPIRES_IN_HOURS
                 .unsigned_abs(),
+            newsroom_csrf_key: None,
+            session_inactivity_hours: u64::from(
+                pressroom_newsroom::DEFAULT_SESSION_INACTIVITY_HOURS,
+            ),
+            signin_rate_limit_per_minute: u64::from(pressroom_newsroom::DEFAULT_SIGNIN_PER_MINUTE),
         }
     }
 }
 
 /// Every key, in the order of [`Settings`]; an environment variable is read only for these.
-pub const KEYS: [&str; 16] = [
+pub const KEYS: [&str; 19] = [
     "database_url",
     "log_format",
     "listen",
@@ -120,6 +133,9 @@ pub const KEYS: [&str; 16] = [
     "scheduler_recheck_ms",
     "public_base_url",
     "signoff_link_max_hours",
+    "newsroom_csrf_key",
+    "session_inactivity_hours",
+    "signin_rate_limit_per_minute",
 ];
 
 /// What the command line says; each `Some` overrides every other layer.
@@ -237,6 +253,19 @@ impl Settings {
             1,
             8_760,
         )?;
+        within(
+            "session_inactivity_hours",
+            self.session_inactivity_hours,
+            1,
+            720,
+        )?;
+        within(
+            "signin_rate_limit_per_minute",
+            self.signin_rate_limit_per_minute,
+            1,
+            10_000,
+        )?;
+        self.newsroom()?;
         self.public_base_url()?;
         if self.database_url.trim().is_empty() {
             bail!("invalid configuration: database_url is empty");
@@ -252,6 +281,9 @@ impl Settings {
     pub fn to_toml(&self) -> anyhow::Result<String> {
         let mut shown = self.clone();
         shown.database_url = without_password(&self.database_url);
+        if shown.newsroom_csrf_key.is_some() {
+            shown.newsroom_csrf_key = Some("***".to_owned());
+        }
         toml::to_string(&shown).context("cannot write the settings as TOML")
     }
 
@@ -281,6 +313,33 @@ impl Settings {
             public_base_url: self.public_base_url()?,
             signoff_max_hours: i64::try_from(self.signoff_link_max_hours)
                 .context("signoff_link_max_hours")?,
+        })
+    }
+
+    /// The newsroom's settings (a random CSRF key when none is configured).
+    pub fn newsroom(&self) -> anyhow::Result<pressroom_newsroom::NewsroomConfig> {
+        let csrf_key = match self.newsroom_csrf_key.as_deref() {
+            Some(hex) => pressroom_newsroom::CsrfKey::from_hex(hex)
+                .map_err(|e| anyhow::anyhow!("invalid configuration: {e}"))?,
+            None => pressroom_newsroom::CsrfKey::random(),
+        };
+        let public_base_url = self.public_base_url()?;
+        Ok(pressroom_newsroom::NewsroomConfig {
+            secure_cookies: public_base_url
+                .as_ref()
+                .is_some_and(|url| url.as_str().starts_with("https://")),
+            public_base_url,
+            session_inactivity: chrono::Duration::hours(
+                i64::try_from(self.session_inactivity_hours).context("session_inactivity_hours")?,
+            ),
+            signoff_max_hours: i64::try_from(self.signoff_link_max_hours)
+                .context("signoff_link_max_hours")?,
+            signin_per_minute: NonZeroU32::new(
+                u32::try_from(self.signin_rate_limit_per_minute)
+                    .context("signin_rate_limit_per_minute")?,
+            )
+            .context("signin_rate_limit_per_minute")?,
+            ..pressroom_newsroom::NewsroomConfig::new(csrf_key)
         })
     }
 
