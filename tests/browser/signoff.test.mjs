@@ -2,63 +2,21 @@
 // axe-core against WCAG 2.2 A and AA. A minister's adviser opens a sign-off link on a 390 px phone,
 // reaches the approve button with the keyboard alone and answers; the link is dead afterwards.
 // The same page is also checked at 1280 px. Screenshots go to $SCREENSHOTS (default
-// target/browser-screenshots).
+// target/browser-screenshots). The server, the browser and the axe check are harness.mjs's.
 //
 // Run: `npm ci && npm test` in tests/browser, after `cargo build -p pressroom`
 // (PRESSROOM_BIN points at another build; CHROMIUM at another browser).
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, execFileSync } from 'node:child_process';
-import { mkdtempSync, mkdirSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { chromium } from 'playwright-core';
-import { AxeBuilder } from '@axe-core/playwright';
+import { assertAccessible, launchChromium, startPressroom } from './harness.mjs';
 
-const here = path.dirname(fileURLToPath(import.meta.url));
-const root = path.resolve(here, '../..');
-const targetDir = process.env.CARGO_TARGET_DIR
-  ? path.resolve(root, process.env.CARGO_TARGET_DIR)
-  : path.join(root, 'target');
-const binary = process.env.PRESSROOM_BIN ?? path.join(targetDir, 'debug', 'pressroom');
-const screenshots = process.env.SCREENSHOTS ?? path.join(targetDir, 'browser-screenshots');
-const WCAG = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22a', 'wcag22aa'];
-
-let workdir;
-let server;
+let pressroom;
 let baseUrl;
 let browser;
 let drafter;
 
-/** Starts `pressroom serve` on a free port and resolves with its base URL. */
-function startServer(databaseUrl) {
-  return new Promise((resolve, reject) => {
-    server = spawn(binary, ['serve', '--listen', '127.0.0.1:0', '--database-url', databaseUrl], {
-      env: { ...process.env, RUST_LOG: 'warn' },
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
-    let out = '';
-    server.stdout.on('data', (chunk) => {
-      out += chunk;
-      const match = out.match(/listening on (http:\/\/\S+)/);
-      if (match) resolve(match[1]);
-    });
-    server.on('exit', (code) => reject(new Error(`pressroom serve exited with ${code}: ${out}`)));
-  });
-}
-
-async function gql(token, query, variables = {}) {
-  const response = await fetch(`${baseUrl}/graphql`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
-    body: JSON.stringify({ query, variables }),
-  });
-  const body = await response.json();
-  assert.equal(body.errors, undefined, JSON.stringify(body));
-  return body.data;
-}
+const gql = (...args) => pressroom.gql(...args);
 
 /** A fresh sign-off link for the demo release in review, for its first office still pending. */
 async function newLink() {
@@ -79,35 +37,16 @@ async function newLink() {
   return { url: `${baseUrl}${created.createSignoffLink.url}`, title: release.title };
 }
 
-async function assertAccessible(page, name) {
-  const results = await new AxeBuilder({ page }).withTags(WCAG).analyze();
-  const summary = results.violations.map(
-    (v) => `${v.id} (${v.impact}): ${v.help}\n  ${v.nodes.map((n) => n.target.join(' ')).join('\n  ')}`,
-  );
-  assert.deepEqual(summary, [], `${name}: axe found WCAG violations`);
-  await page.screenshot({ path: path.join(screenshots, `${name}.png`), fullPage: true });
-}
-
 before(async () => {
-  mkdirSync(screenshots, { recursive: true });
-  workdir = mkdtempSync(path.join(tmpdir(), 'pressroom-browser-'));
-  const databaseUrl = `sqlite://${path.join(workdir, 'pressroom.db')}?mode=rwc`;
-  const loaded = execFileSync(binary, ['demo', '--load-only', '--database-url', databaseUrl], {
-    encoding: 'utf8',
-    env: { ...process.env, RUST_LOG: 'warn' },
-  });
-  drafter = loaded.match(/demo-drafter\s+DRAFTER\s+(\S+)/)[1];
-  baseUrl = await startServer(databaseUrl);
-  browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
-    args: ['--no-sandbox', '--disable-background-networking'],
-  });
+  pressroom = await startPressroom();
+  baseUrl = pressroom.baseUrl;
+  drafter = pressroom.tokens['demo-drafter'];
+  browser = await launchChromium();
 });
 
 after(async () => {
   await browser?.close();
-  server?.kill('SIGTERM');
-  if (workdir) rmSync(workdir, { recursive: true, force: true });
+  await pressroom?.stop();
 });
 
 test('an adviser approves on a 390 px phone with the keyboard alone, and the link then dies', async () => {
