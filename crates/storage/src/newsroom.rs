@@ -5,8 +5,8 @@
 //! Every function costs a small constant number of SQL statements whatever the length of the
 //! list (a page is one query per kind of record, batched with `… WHERE id IN (…)`), and every
 //! one reads releases through the visibility rule ([`visible_condition`]) or, for internal
-//! detail (approvals, the audit trail), through [`privileged_condition`], the releases a viewer
-//! sees by role. Each returns plain structs; the approval standings come from the domain
+//! detail (approvals, earlier revisions, the audit trail), through [`internal_detail_ids`]: the
+//! releases a viewer sees by role and whose internal detail it may see. Each returns plain structs; the approval standings come from the domain
 //! (`pressroom_domain::approval::standings`) and a sign-off link's status from
 //! `SignoffLink::status`, as everywhere else.
 
@@ -17,7 +17,7 @@ use pressroom_domain::approval::{ApprovalStatus, Verdict, standings};
 use pressroom_domain::lifecycle::State;
 use pressroom_domain::signoff::manages_links;
 use pressroom_domain::visibility::{Role, Viewer};
-use sea_orm::sea_query::Query;
+use sea_orm::sea_query::{Query, SelectStatement};
 use sea_orm::{ColumnTrait, Condition, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 
 use crate::audit::AuditEntry;
@@ -28,7 +28,9 @@ use crate::pagination::{Page, PageRequest};
 use crate::releases::{ReleaseFilter, StoredRelease};
 use crate::signoff::{LinkView, link_from};
 use crate::store::Store;
-use crate::visibility::{effective_state_condition, privileged_condition, visible_condition};
+use crate::visibility::{
+    effective_state_condition, internal_detail_condition, privileged_condition, visible_condition,
+};
 
 /// The most releases [`Store::scheduled_between`] and [`Store::waiting_on`] return: a bound on
 /// one page's work, far above what a press office has scheduled or in review at once.
@@ -99,14 +101,22 @@ pub struct ApprovedRevision {
     pub at: DateTime<Utc>,
 }
 
-/// Releases `viewer` sees by role (where internal detail may be shown), as a subquery of ids.
-fn privileged_ids(viewer: &Viewer) -> Option<sea_orm::sea_query::SelectStatement> {
-    let privileged = privileged_condition(viewer).filter(|_| viewer.role != Role::Integrator)?;
+/// The ids of the releases whose internal detail (approvals, earlier revisions, the audit
+/// trail) `viewer` may read, as a subquery: those it sees by role ([`privileged_condition`])
+/// and whose internal detail it may see ([`internal_detail_condition`]), as
+/// `secure_audit_entries` decides. `None`: none (integrators).
+pub(crate) fn internal_detail_ids(viewer: &Viewer) -> Option<SelectStatement> {
+    let (Some(internal), Some(privileged)) = (
+        internal_detail_condition(viewer),
+        privileged_condition(viewer),
+    ) else {
+        return None;
+    };
     Some(
         Query::select()
             .column(releases::Column::Id)
             .from(releases::Entity)
-            .cond_where(privileged)
+            .cond_where(Condition::all().add(internal).add(privileged))
             .to_owned(),
     )
 }
@@ -304,7 +314,7 @@ impl Store {
         release_id: &str,
         office_id: &str,
     ) -> StorageResult<Option<ApprovedRevision>> {
-        let Some(readable) = privileged_ids(viewer) else {
+        let Some(readable) = internal_detail_ids(viewer) else {
             return Ok(None);
         };
         Ok(approvals::Entity::find()

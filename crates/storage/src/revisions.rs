@@ -1,7 +1,9 @@
 //! Earlier revisions of a release, for the people who work on it: the newsroom diffs what an
 //! office approved against what it is asked now, and shows the changes each revision made.
-//! Every read goes through the visibility rule first (the release itself, with `secure_release`),
-//! so a revision of a release the caller may not see does not exist for them.
+//! Earlier revisions are internal detail (docs/rules.md#visibility): every read carries the
+//! releases whose internal detail the viewer may see (`newsroom::internal_detail_ids`) as a
+//! subquery, so a revision of a release the caller may not see, or sees only because it is
+//! public (integrators, another department's staff), does not exist for them; one statement.
 
 use chrono::{DateTime, Utc};
 use pressroom_domain::content::ReleaseContent;
@@ -11,6 +13,7 @@ use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
 use crate::clock::from_micros;
 use crate::entity::release_revisions;
 use crate::error::StorageResult;
+use crate::newsroom::internal_detail_ids;
 use crate::store::Store;
 
 /// One revision of a release.
@@ -29,44 +32,38 @@ pub struct RevisionRecord {
 }
 
 impl Store {
-    /// The content of revision `revision` of release `release_id`, if `viewer` may see the
-    /// release: two statements.
+    /// The content of revision `revision` of release `release_id`, if `viewer` may read the
+    /// release's internal detail: one statement.
     pub async fn revision_content(
         &self,
         viewer: &Viewer,
         release_id: &str,
         revision: i32,
     ) -> StorageResult<Option<ReleaseContent>> {
-        if self
-            .secure_release(Some(viewer), release_id, self.now())
-            .await?
-            .is_none()
-        {
+        let Some(readable) = internal_detail_ids(viewer) else {
             return Ok(None);
-        }
+        };
         let row = release_revisions::Entity::find_by_id((release_id.to_owned(), revision))
+            .filter(release_revisions::Column::ReleaseId.in_subquery(readable))
             .one(self.connection())
             .await?;
         row.map(|r| Ok(ReleaseContent::from_canonical_json(&r.content)?))
             .transpose()
     }
 
-    /// Every revision of release `release_id`, oldest first, if `viewer` may see the release:
-    /// two statements whatever the number of revisions.
+    /// Every revision of release `release_id`, oldest first, if `viewer` may read the
+    /// release's internal detail: one statement whatever the number of revisions.
     pub async fn revisions(
         &self,
         viewer: &Viewer,
         release_id: &str,
     ) -> StorageResult<Vec<RevisionRecord>> {
-        if self
-            .secure_release(Some(viewer), release_id, self.now())
-            .await?
-            .is_none()
-        {
+        let Some(readable) = internal_detail_ids(viewer) else {
             return Ok(Vec::new());
-        }
+        };
         release_revisions::Entity::find()
             .filter(release_revisions::Column::ReleaseId.eq(release_id))
+            .filter(release_revisions::Column::ReleaseId.in_subquery(readable))
             .order_by_asc(release_revisions::Column::Revision)
             .all(self.connection())
             .await?

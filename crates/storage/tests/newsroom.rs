@@ -504,6 +504,92 @@ async fn the_waiting_on_board_shows_each_offices_standing_and_the_links() {
 }
 
 #[tokio::test]
+async fn earlier_revisions_are_internal_detail() {
+    for db in test_databases().await {
+        let w = TwoMinisters::build(&db.url).await;
+        let (olga, foreign) = other_department(&w).await;
+        let r = approved(&w, "Version ett").await;
+        let r = act(
+            &w,
+            &w.drafter,
+            &r,
+            Command::Update(content(
+                &w,
+                "Version två",
+                Some("Industrin måste ställa om."),
+                "Klimat",
+            )),
+        )
+        .await;
+        let r = act(&w, &w.office_a, &r, Command::Approve).await;
+        let r = act(&w, &w.editor, &r, Command::PublishNow).await;
+        assert_eq!((r.revision, r.state), (2, State::Published));
+
+        let revisions = w
+            .store
+            .revisions(&w.drafter, &r.id)
+            .await
+            .expect("revisions");
+        assert_eq!(
+            revisions
+                .iter()
+                .map(|v| (v.revision, v.content.title(), v.author.as_str()))
+                .collect::<Vec<_>>(),
+            [(1, "Version ett", "dana"), (2, "Version två", "dana")]
+        );
+        let first = w
+            .store
+            .revision_content(&w.office_b, &r.id, 1)
+            .await
+            .expect("read")
+            .expect("a reviewing office reads it");
+        assert_eq!(first.title(), "Version ett");
+        assert_eq!(revisions[0].content_hash, first.content_hash());
+
+        let integrator = Viewer {
+            embargo_access: true,
+            ..viewer("tt", Role::Integrator, None, None)
+        };
+        for who in [&integrator, &olga] {
+            assert!(
+                w.store
+                    .revisions(who, &r.id)
+                    .await
+                    .expect("read")
+                    .is_empty(),
+                "{}: the release is public, its drafts are not",
+                who.user_name
+            );
+            assert!(
+                w.store
+                    .revision_content(who, &r.id, 1)
+                    .await
+                    .expect("read")
+                    .is_none()
+            );
+        }
+        assert_eq!(
+            w.store
+                .revisions(&olga, &foreign.id)
+                .await
+                .expect("read")
+                .len(),
+            1,
+            "their own department's"
+        );
+        assert!(
+            w.store
+                .revision_content(&w.drafter, &r.id, 3)
+                .await
+                .expect("read")
+                .is_none(),
+            "no such revision"
+        );
+        db.cleanup().await;
+    }
+}
+
+#[tokio::test]
 async fn a_releases_history_is_its_audit_trail_for_those_who_see_it_by_role() {
     for db in test_databases().await {
         let w = TwoMinisters::build(&db.url).await;
@@ -626,6 +712,20 @@ async fn statements(w: &TwoMinisters, n: usize) -> Vec<(&'static str, u64)> {
         .await
         .expect("last");
     counts.push(("last_approved_revision", count(before)));
+
+    let before = counter.load(Ordering::Relaxed);
+    store
+        .revisions(&w.drafter, release)
+        .await
+        .expect("revisions");
+    counts.push(("revisions", count(before)));
+
+    let before = counter.load(Ordering::Relaxed);
+    store
+        .revision_content(&w.drafter, release, 1)
+        .await
+        .expect("revision");
+    counts.push(("revision_content", count(before)));
     counts
 }
 
