@@ -8,6 +8,7 @@
 
 import assert from 'node:assert/strict';
 import { spawn, execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, mkdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -34,8 +35,10 @@ export const DESKTOP = { width: 1280, height: 900 };
 /** Starts `pressroom serve` on a free port; resolves with the process and its base URL. */
 function serve(databaseUrl, env) {
   return new Promise((resolve, reject) => {
+    // A CSRF key of its own, as a deployment sets one (without it the server warns at start).
+    const csrfKey = randomBytes(32).toString('hex');
     const child = spawn(binary, ['serve', '--listen', '127.0.0.1:0', '--database-url', databaseUrl], {
-      env: { ...process.env, RUST_LOG: 'warn', ...env },
+      env: { ...process.env, RUST_LOG: 'warn', PRESSROOM_NEWSROOM_CSRF_KEY: csrfKey, ...env },
       stdio: ['ignore', 'pipe', 'inherit'],
     });
     let out = '';
