@@ -621,3 +621,52 @@ async fn a_history_costs_the_same_statements_with_2_revisions_as_with_10() {
         db.cleanup().await;
     }
 }
+
+#[tokio::test]
+async fn a_long_history_pages_on_with_each_revisions_changes_on_the_page_of_its_entry() {
+    for db in test_databases().await {
+        let w = TwoMinisters::build(&db.url).await;
+        let client = client(w.store.clone());
+        // 101 entries: the creation and 100 saves, one page of 100 and one of 1.
+        let r = draft_with_revisions(&w, 101).await;
+        let editor = sign_in(&client, &w.store, grant("erik", Role::Editor, true, None)).await;
+        let path = format!("/newsroom/releases/{}/history", r.id);
+        let (status, first) = get(&client, &editor, &path).await;
+        assert_eq!(status, 200, "{first}");
+        assert!(
+            first.contains("dana saved changes as revision 100<"),
+            "{first}"
+        );
+        assert!(
+            !first.contains("revision 101"),
+            "the 101st entry is on the next page"
+        );
+        let marker = "history?after=";
+        let start = first.find(marker).expect("a link to the later entries") + marker.len();
+        let end = first[start..].find('"').expect("the end of the link") + start;
+        let (status, second) = get(
+            &client,
+            &editor,
+            &format!("{path}?after={}", &first[start..end]),
+        )
+        .await;
+        assert_eq!(status, 200, "{second}");
+        assert!(
+            second.contains("dana saved changes as revision 101<"),
+            "{second}"
+        );
+        assert!(
+            second.contains("What revision 101 changed from revision 100"),
+            "{second}"
+        );
+        assert!(
+            !second.contains("revision 100 changed"),
+            "each revision's changes once"
+        );
+        assert!(second.contains("Back to the first entries"));
+        assert!(!second.contains(marker), "nothing after the last page");
+        let (status, _) = get(&client, &editor, &format!("{path}?after=zz")).await;
+        assert_eq!(status, 404, "a cursor that is not one of this list");
+        db.cleanup().await;
+    }
+}
