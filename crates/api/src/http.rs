@@ -1,64 +1,36 @@
-//! HTTP: every route, bearer-token auth, GraphiQL, the WebSocket endpoint for subscriptions,
-//! and health checks. The GraphQL endpoint itself (`GET` and `POST /graphql`, per the
-//! GraphQL-over-HTTP specification) is in [`crate::graphql_http`].
+//! HTTP: every route (`app_with`, the whole route table in one place), GraphiQL, the WebSocket
+//! endpoint for subscriptions, metrics and health checks. Who may call is in two files beside
+//! this one: `http/auth.rs` resolves the bearer token of a request or of a WebSocket's
+//! `connection_init`, and `http/rate_limit.rs` holds the per-token and per-address budgets. The
+//! GraphQL endpoint itself (`GET` and `POST /graphql`, per the GraphQL-over-HTTP
+//! specification) is in [`crate::graphql_http`].
 
-use async_graphql::Data;
 use async_graphql::http::GraphiQLSource;
 use async_graphql_poem::{GraphQLProtocol, GraphQLWebSocket};
 use poem::http::StatusCode;
 use poem::web::websocket::WebSocket;
 use poem::web::{Data as PoemData, Html};
-use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use std::num::NonZeroU32;
 use std::sync::Arc;
 use std::time::Duration;
 
-use governor::clock::{Clock, DefaultClock};
-use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
-
 use poem::http::Method;
 use poem::middleware::{CatchPanic, Cors, RequestId, ReuseId};
 use poem::{Endpoint, EndpointExt, IntoResponse, PathPattern, Response, Route, get, handler};
-use pressroom_domain::visibility::Viewer;
 use pressroom_storage::Store;
 
-use crate::context::RequestContext;
-use crate::error::ApiError;
 use crate::gateway::Gateway;
 use crate::response_cache::{ResponseCache, SharedResponseCache};
 use crate::signoff::LinkSettings;
 
 use crate::graphql_http;
 
+mod auth;
+mod rate_limit;
+
+pub(crate) use auth::{Auth, authenticate};
 pub use graphql_http::MAX_BODY_BYTES;
-
-/// How the `Authorization` header resolved.
-pub(crate) enum Auth {
-    /// No header.
-    Anonymous,
-    /// A valid token.
-    Viewer(Viewer),
-    /// A malformed header, or an unknown, revoked or expired token.
-    Refused,
-}
-
-/// Resolves an `Authorization` header value (`Bearer <token>`; none = anonymous).
-pub(crate) async fn authenticate(store: &Store, header: Option<&str>) -> Result<Auth, ApiError> {
-    let Some(value) = header else {
-        return Ok(Auth::Anonymous);
-    };
-    let Some(token) = value
-        .strip_prefix("Bearer ")
-        .map(str::trim)
-        .filter(|t| !t.is_empty())
-    else {
-        return Ok(Auth::Refused);
-    };
-    Ok(match store.authenticate(token).await? {
-        Some(viewer) => Auth::Viewer(viewer),
-        None => Auth::Refused,
-    })
-}
+pub use rate_limit::RateLimit;
 
 /// GraphiQL, pointed at this server's endpoints.
 pub(crate) fn graphiql_page() -> Html<String> {
@@ -83,29 +55,9 @@ async fn subscriptions(
         .protocols(async_graphql::http::ALL_WEBSOCKET_PROTOCOLS)
         .on_upgrade(move |stream| {
             GraphQLWebSocket::new(stream, gateway, protocol)
-                .on_connection_init(move |payload| connection_init(store, payload))
+                .on_connection_init(move |payload| auth::connection_init(store, payload))
                 .serve()
         })
-}
-
-/// Authenticates a WebSocket connection from its `connection_init` payload
-/// (`{"Authorization": "Bearer <token>"}`; none = anonymous).
-async fn connection_init(store: Store, payload: serde_json::Value) -> async_graphql::Result<Data> {
-    let header = payload
-        .get("Authorization")
-        .or_else(|| payload.get("authorization"))
-        .and_then(|v| v.as_str());
-    let viewer = match authenticate(&store, header)
-        .await
-        .map_err(async_graphql::Error::from)?
-    {
-        Auth::Anonymous => None,
-        Auth::Viewer(viewer) => Some(viewer),
-        Auth::Refused => return Err(ApiError::unauthenticated().into()),
-    };
-    let mut data = Data::default();
-    data.insert(RequestContext::live(&store, viewer));
-    Ok(data)
 }
 
 /// Prometheus text exposition of every metric registered in this process (HTTP, GraphQL,
@@ -179,62 +131,6 @@ impl Default for HttpConfig {
             links: LinkSettings::default(),
             newsroom: None,
         }
-    }
-}
-
-/// The request budgets of `/graphql`: per token, keyed by the SHA-256 of the bearer token (only
-/// tokens that authenticated are counted, so the keys are bounded by real tokens), and for
-/// anonymous callers per client address (an IPv4 address, or the /64 network of an IPv6 one, so
-/// that one host cannot rotate through its own addresses).
-#[derive(Clone, Default)]
-pub struct RateLimit {
-    /// Per token; `None`: no limit.
-    pub per_token: Option<Arc<DefaultKeyedRateLimiter<String>>>,
-    /// Per client address for requests without a token; `None`: no limit.
-    pub per_address: Option<Arc<DefaultKeyedRateLimiter<IpAddr>>>,
-}
-
-/// Addresses kept by the per-address limiter before the ones with full budgets are forgotten.
-const ADDRESSES_KEPT: usize = 10_000;
-
-impl RateLimit {
-    /// Budgets of `per_minute` requests per token and `anonymous_per_minute` per address.
-    pub fn new(per_minute: Option<NonZeroU32>, anonymous_per_minute: Option<NonZeroU32>) -> Self {
-        Self {
-            per_token: per_minute.map(|n| Arc::new(RateLimiter::keyed(Quota::per_minute(n)))),
-            per_address: anonymous_per_minute
-                .map(|n| Arc::new(RateLimiter::keyed(Quota::per_minute(n)))),
-        }
-    }
-
-    /// `None` when the token may go on; otherwise how long to wait.
-    pub fn check(&self, token: &str) -> Option<Duration> {
-        let limiter = self.per_token.as_ref()?;
-        let key = pressroom_domain::content::sha256_hex(token.as_bytes());
-        limiter
-            .check_key(&key)
-            .err()
-            .map(|not_until| not_until.wait_time_from(DefaultClock::default().now()))
-    }
-
-    /// `None` when an anonymous caller from `address` may go on; otherwise how long to wait.
-    /// A request whose address is unknown (not over TCP) shares one budget with all such.
-    pub fn check_anonymous(&self, address: Option<IpAddr>) -> Option<Duration> {
-        let limiter = self.per_address.as_ref()?;
-        if limiter.len() > ADDRESSES_KEPT {
-            limiter.retain_recent();
-        }
-        let key = match address.unwrap_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED)) {
-            IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
-                Some(v4) => IpAddr::V4(v4),
-                None => IpAddr::V6(Ipv6Addr::from(u128::from(v6) & !u128::from(u64::MAX))),
-            },
-            v4 => v4,
-        };
-        limiter
-            .check_key(&key)
-            .err()
-            .map(|not_until| not_until.wait_time_from(DefaultClock::default().now()))
     }
 }
 
@@ -339,42 +235,4 @@ pub fn app_with(store: Store, config: HttpConfig) -> impl Endpoint {
             result
         })
         .with(RequestId::default().reuse_id(ReuseId::Use))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn ip(text: &str) -> Option<IpAddr> {
-        text.parse().ok()
-    }
-
-    #[test]
-    fn anonymous_budgets_are_per_ipv4_address_and_per_ipv6_network() {
-        let limit = RateLimit::new(None, NonZeroU32::new(1));
-        assert!(limit.check_anonymous(ip("192.0.2.1")).is_none());
-        assert!(limit.check_anonymous(ip("192.0.2.1")).is_some(), "spent");
-        assert!(
-            limit.check_anonymous(ip("::ffff:192.0.2.1")).is_some(),
-            "the same host"
-        );
-        assert!(
-            limit.check_anonymous(ip("192.0.2.2")).is_none(),
-            "another host"
-        );
-        assert!(limit.check_anonymous(ip("2001:db8:1:2::1")).is_none());
-        assert!(
-            limit.check_anonymous(ip("2001:db8:1:2:ffff::9")).is_some(),
-            "the same /64"
-        );
-        assert!(
-            limit.check_anonymous(ip("2001:db8:1:3::1")).is_none(),
-            "another /64"
-        );
-        assert!(
-            RateLimit::new(None, None)
-                .check_anonymous(ip("192.0.2.1"))
-                .is_none()
-        );
-    }
 }
