@@ -41,7 +41,7 @@ lint:
 fmt:
     cargo fmt --all
 
-# Fail when crates/domain depends on sea-orm, sqlx, tokio, poem or async-graphql, or api, scheduler, webhooks or cli on sea-orm or sqlx
+# Fail when crates/domain depends on sea-orm, sqlx, tokio, poem or async-graphql, other crates on sea-orm or sqlx, or the newsroom on the API crate
 check-deps:
     bash .ci/check-deps
 
