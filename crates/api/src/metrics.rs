@@ -45,62 +45,55 @@ impl Metrics {
     /// The metrics, registered once per process; `None` if registration failed (logged once).
     pub fn get() -> Option<&'static Metrics> {
         static METRICS: OnceLock<Option<Metrics>> = OnceLock::new();
-        METRICS
-            .get_or_init(|| {
-                let metrics = (|| -> prometheus::Result<Metrics> {
-                    Ok(Metrics {
-                        http_requests: register_int_counter_vec!(
-                            Opts::new("pressroom_http_requests_total", "HTTP requests answered"),
-                            &["method", "route", "status"]
-                        )?,
-                        http_duration: register_histogram_vec!(
-                            HistogramOpts::new(
-                                "pressroom_http_request_duration_seconds",
-                                "Time to answer an HTTP request"
-                            )
-                            .buckets(BUCKETS.to_vec()),
-                            &["method", "route"]
-                        )?,
-                        graphql_operations: register_int_counter_vec!(
-                            Opts::new(
-                                "pressroom_graphql_operations_total",
-                                "GraphQL operations, by type, first root field and outcome"
-                            ),
-                            &["type", "field", "outcome"]
-                        )?,
-                        graphql_duration: register_histogram_vec!(
-                            HistogramOpts::new(
-                                "pressroom_graphql_operation_duration_seconds",
-                                "Time to prepare and execute a GraphQL operation"
-                            )
-                            .buckets(BUCKETS.to_vec()),
-                            &["type", "field"]
-                        )?,
-                        pool_connections: register_int_gauge_vec!(
-                            Opts::new(
-                                "pressroom_db_pool_connections",
-                                "Open database connections, by state"
-                            ),
-                            &["state"]
-                        )?,
-                        pool_max: register_int_gauge!(
-                            "pressroom_db_pool_max_connections",
-                            "The most database connections the pool opens"
-                        )?,
-                        response_cache: register_int_counter_vec!(
-                            Opts::new(
-                                "pressroom_graphql_response_cache_total",
-                                "GraphQL responses served from the response cache or kept in it"
-                            ),
-                            &["result"]
-                        )?,
-                    })
-                })();
-                metrics
-                    .map_err(|e| tracing::warn!(error = %e, "API metrics unavailable"))
-                    .ok()
+        pressroom_telemetry::register_once(&METRICS, "API", || {
+            Ok(Metrics {
+                http_requests: register_int_counter_vec!(
+                    Opts::new("pressroom_http_requests_total", "HTTP requests answered"),
+                    &["method", "route", "status"]
+                )?,
+                http_duration: register_histogram_vec!(
+                    HistogramOpts::new(
+                        "pressroom_http_request_duration_seconds",
+                        "Time to answer an HTTP request"
+                    )
+                    .buckets(BUCKETS.to_vec()),
+                    &["method", "route"]
+                )?,
+                graphql_operations: register_int_counter_vec!(
+                    Opts::new(
+                        "pressroom_graphql_operations_total",
+                        "GraphQL operations, by type, first root field and outcome"
+                    ),
+                    &["type", "field", "outcome"]
+                )?,
+                graphql_duration: register_histogram_vec!(
+                    HistogramOpts::new(
+                        "pressroom_graphql_operation_duration_seconds",
+                        "Time to prepare and execute a GraphQL operation"
+                    )
+                    .buckets(BUCKETS.to_vec()),
+                    &["type", "field"]
+                )?,
+                pool_connections: register_int_gauge_vec!(
+                    Opts::new(
+                        "pressroom_db_pool_connections",
+                        "Open database connections, by state"
+                    ),
+                    &["state"]
+                )?,
+                pool_max: register_int_gauge!(
+                    "pressroom_db_pool_max_connections",
+                    "The most database connections the pool opens"
+                )?,
+                response_cache: register_int_counter_vec!(
+                    Opts::new(
+                        "pressroom_graphql_response_cache_total",
+                        "GraphQL responses served from the response cache or kept in it"
+                    ),
+                    &["result"]
+                )?,
             })
-            .as_ref()
+        })
     }
 }
 

@@ -59,36 +59,36 @@ impl Metrics {
     /// The metrics, registered once per process.
     pub fn get() -> Option<&'static Metrics> {
         static METRICS: OnceLock<Option<Metrics>> = OnceLock::new();
-        METRICS
-            .get_or_init(|| {
-                let buckets = vec![0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 5.0, 30.0, 300.0];
-                let metrics = (|| -> prometheus::Result<Metrics> {
-                    Ok(Metrics {
-                        lateness: register_histogram!(
-                            HistogramOpts::new(
-                                "pressroom_scheduler_lateness_seconds",
-                                "Seconds between an embargo instant and the batch that published it"
-                            )
-                            .buckets(buckets)
-                        )?,
-                        due: register_int_gauge!("pressroom_scheduler_due_releases", "Embargoed releases due and not yet published")?,
-                        publications: register_int_counter!(
-                            "pressroom_scheduler_publications_total",
-                            "Releases published by the scheduler"
-                        )?,
-                        refused: register_int_counter!(
-                            "pressroom_scheduler_refused_total",
-                            "Due releases refused because the approvals on record did not cover them"
-                        )?,
-                        last_success: register_int_gauge!(
-                            "pressroom_scheduler_last_success_timestamp_seconds",
-                            "Unix time of the last scheduler run that ended without an error"
-                        )?,
-                    })
-                })();
-                metrics.map_err(|e| tracing::warn!(error = %e, "scheduler metrics unavailable")).ok()
+        pressroom_telemetry::register_once(&METRICS, "scheduler", || {
+            let buckets = vec![
+                0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 5.0, 30.0, 300.0,
+            ];
+            Ok(Metrics {
+                lateness: register_histogram!(
+                    HistogramOpts::new(
+                        "pressroom_scheduler_lateness_seconds",
+                        "Seconds between an embargo instant and the batch that published it"
+                    )
+                    .buckets(buckets)
+                )?,
+                due: register_int_gauge!(
+                    "pressroom_scheduler_due_releases",
+                    "Embargoed releases due and not yet published"
+                )?,
+                publications: register_int_counter!(
+                    "pressroom_scheduler_publications_total",
+                    "Releases published by the scheduler"
+                )?,
+                refused: register_int_counter!(
+                    "pressroom_scheduler_refused_total",
+                    "Due releases refused because the approvals on record did not cover them"
+                )?,
+                last_success: register_int_gauge!(
+                    "pressroom_scheduler_last_success_timestamp_seconds",
+                    "Unix time of the last scheduler run that ended without an error"
+                )?,
             })
-            .as_ref()
+        })
     }
 }
 

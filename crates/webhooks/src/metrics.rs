@@ -17,27 +17,20 @@ impl Metrics {
     /// The metrics, registered once per process.
     pub fn get() -> Option<&'static Metrics> {
         static METRICS: OnceLock<Option<Metrics>> = OnceLock::new();
-        METRICS
-            .get_or_init(|| {
-                let metrics = (|| -> prometheus::Result<Metrics> {
-                    Ok(Metrics {
-                        attempts: register_int_counter_vec!(
-                            Opts::new(
-                                "pressroom_webhook_attempts_total",
-                                "Webhook delivery attempts, by result"
-                            ),
-                            &["result"]
-                        )?,
-                        failed: register_int_counter!(
-                            "pressroom_webhook_failed_deliveries_total",
-                            "Webhook deliveries given up after their last attempt"
-                        )?,
-                    })
-                })();
-                metrics
-                    .map_err(|e| tracing::warn!(error = %e, "webhook metrics unavailable"))
-                    .ok()
+        pressroom_telemetry::register_once(&METRICS, "webhook", || {
+            Ok(Metrics {
+                attempts: register_int_counter_vec!(
+                    Opts::new(
+                        "pressroom_webhook_attempts_total",
+                        "Webhook delivery attempts, by result"
+                    ),
+                    &["result"]
+                )?,
+                failed: register_int_counter!(
+                    "pressroom_webhook_failed_deliveries_total",
+                    "Webhook deliveries given up after their last attempt"
+                )?,
             })
-            .as_ref()
+        })
     }
 }
