@@ -7,10 +7,12 @@ use askama::Template;
 use chrono::Duration;
 use poem::web::{Data, Query};
 use poem::{Response, handler};
+use pressroom_domain::approval::ApprovalStatus;
 use pressroom_domain::lifecycle::State;
 use pressroom_domain::visibility::Role;
+use pressroom_storage::newsroom::WorkFilter;
 use pressroom_storage::pagination::PageRequest;
-use pressroom_storage::releases::{ReleaseFilter, StoredRelease};
+use pressroom_storage::releases::StoredRelease;
 use pressroom_storage::{StorageError, Store};
 use pressroom_web::time_format;
 use serde::Deserialize;
@@ -68,6 +70,30 @@ fn row(release: &StoredRelease, now: chrono::DateTime<chrono::Utc>, zones: &Zone
     }
 }
 
+/// One release in review on the "waiting on" board.
+pub struct Waiting {
+    /// Id.
+    pub id: String,
+    /// Title.
+    pub title: String,
+    /// The revision asked about.
+    pub revision: i32,
+    /// Every required office.
+    pub offices: Vec<OfficeLine>,
+}
+
+/// One office on the board.
+pub struct OfficeLine {
+    /// The person's name.
+    pub name: String,
+    /// "signed", "changes requested" or "not yet".
+    pub status: &'static str,
+    /// Who answered for the office.
+    pub by: Option<String>,
+    /// Its sign-off links and their states, in words.
+    pub links: Vec<String>,
+}
+
 /// The time zone of each department, read once per page.
 struct Zones(std::collections::HashMap<String, chrono_tz::Tz>);
 
@@ -90,6 +116,7 @@ struct Dashboard {
     awaiting: Vec<Row>,
     releases: Vec<Row>,
     scheduled: Vec<Row>,
+    waiting: Vec<Waiting>,
     next_href: Option<String>,
     states: Vec<(&'static str, &'static str)>,
     query: WorkQuery,
@@ -143,20 +170,18 @@ async fn build(staff: &Staff, store: &Store, query: WorkQuery) -> Result<Dashboa
     } else {
         Vec::new()
     };
-    let state = State::parse(&query.state);
-    let filter = ReleaseFilter {
-        states: Some(match state {
-            Some(state) => vec![state],
-            None => State::ALL.to_vec(),
-        }),
-        topic: Some(query.topic.clone()).filter(|t| !t.is_empty()),
-        query: Some(query.q.clone()).filter(|t| !t.trim().is_empty()),
-        author: Some(query.author.clone()).filter(|t| !t.is_empty()),
-        ..ReleaseFilter::default()
+    // Offices: what they signed before. Everyone else: the work list with its filters.
+    let listed = if is_office {
+        store.signed_by_office(viewer, &page).await?
+    } else {
+        let filter = WorkFilter {
+            states: State::parse(&query.state).map(|state| vec![state]),
+            author: Some(query.author.clone()).filter(|t| !t.is_empty()),
+            topic: Some(query.topic.clone()).filter(|t| !t.is_empty()),
+            query: Some(query.q.clone()).filter(|t| !t.trim().is_empty()),
+        };
+        store.work_list(viewer, &filter, &page).await?
     };
-    let listed = store
-        .secure_releases(Some(viewer), &filter, &page, now)
-        .await?;
     let next_href = listed.has_next_page.then(|| {
         let cursor = listed
             .items
@@ -177,26 +202,54 @@ async fn build(staff: &Staff, store: &Store, query: WorkQuery) -> Result<Dashboa
         .items
         .iter()
         .map(|(_, r)| row(r, now, &zones))
-        .filter(|r| !(is_office && awaiting.iter().any(|a: &Row| a.id == r.id)))
         .collect();
-    let scheduled_filter = ReleaseFilter {
-        states: Some(vec![State::Embargoed]),
-        ..ReleaseFilter::default()
-    };
-    let horizon = now + Duration::hours(48);
     let scheduled = store
-        .secure_releases(
-            Some(viewer),
-            &scheduled_filter,
-            &PageRequest::new(Some(100), None)?,
-            now,
-        )
+        .scheduled_between(viewer, now, now + Duration::hours(48))
         .await?
-        .items
         .iter()
-        .filter(|(_, r)| r.embargo_until.is_some_and(|at| at <= horizon))
-        .map(|(_, r)| row(r, now, &zones))
+        .map(|s| row(&s.release, now, &zones))
         .collect();
+    let waiting = if is_office {
+        Vec::new()
+    } else {
+        store
+            .waiting_on(viewer)
+            .await?
+            .iter()
+            .map(|w| Waiting {
+                id: w.release.id.clone(),
+                title: w.release.content.title().to_owned(),
+                revision: w.release.revision,
+                offices: w
+                    .offices
+                    .iter()
+                    .map(|o| {
+                        let links = w.links.as_deref().unwrap_or_default();
+                        OfficeLine {
+                            name: o.name.clone().unwrap_or_else(|| o.person_id.clone()),
+                            status: match o.status {
+                                ApprovalStatus::Approved => "signed",
+                                ApprovalStatus::ChangesRequested => "changes requested",
+                                ApprovalStatus::Pending => "not yet",
+                            },
+                            by: o.by_user.clone(),
+                            links: links
+                                .iter()
+                                .filter(|l| l.link.person_id == o.person_id)
+                                .map(|l| {
+                                    format!(
+                                        "link for {}: {}",
+                                        l.link.signer,
+                                        l.status.as_str().to_lowercase()
+                                    )
+                                })
+                                .collect(),
+                        }
+                    })
+                    .collect(),
+            })
+            .collect()
+    };
     Ok(Dashboard {
         lang: "en",
         page_title: format!("Work – {SITE}"),
@@ -205,6 +258,7 @@ async fn build(staff: &Staff, store: &Store, query: WorkQuery) -> Result<Dashboa
         awaiting,
         releases,
         scheduled,
+        waiting,
         next_href,
         states: State::ALL
             .iter()

@@ -584,3 +584,61 @@ async fn signing_out_ends_the_session() {
         response.assert_status(poem::http::StatusCode::SEE_OTHER);
     }
 }
+
+#[tokio::test]
+async fn the_work_lists_show_who_is_waited_on_and_what_awaits_an_office() {
+    for db in test_databases().await {
+        let w = TwoMinisters::build(&db.url).await;
+        let client = client(w.store.clone());
+        let r = w
+            .store
+            .create_release(&w.drafter, DEPARTMENT, content(&w, "Stycke."))
+            .await
+            .expect("create");
+        let r = w
+            .store
+            .act(&w.drafter, &r.id, r.version, Command::SubmitForReview, None)
+            .await
+            .expect("submit");
+        w.store
+            .act(&w.office_b, &r.id, r.version, Command::Approve, None)
+            .await
+            .expect("approve");
+        let session = drafter(&client, &w).await;
+        let (status, page) = get(&client, &session, "/newsroom/").await;
+        assert_eq!(status, 200, "{}", db.backend_name);
+        let board = &page[page.find("Waiting on").expect("the board")..];
+        assert!(
+            board.contains("<strong>Bo Berg</strong>: signed (bosse)"),
+            "{board}"
+        );
+        assert!(
+            board.contains("<strong>Annika Strandhäll</strong>: not yet"),
+            "{board}"
+        );
+        let office = sign_in(
+            &client,
+            &w.store,
+            grant("anna", Role::MinisterOffice, false, Some(&w.a)),
+        )
+        .await;
+        let (_, page) = get(&client, &office, "/newsroom/").await;
+        let awaiting = &page[page.find("Awaiting your sign-off").expect("the queue")..];
+        let signed = awaiting
+            .find("What you signed before")
+            .expect("signed before");
+        assert!(
+            awaiting[..signed].contains(&format!("/newsroom/releases/{}", r.id)),
+            "the release awaits the office"
+        );
+        let bosse = sign_in(
+            &client,
+            &w.store,
+            grant("bosse", Role::MinisterOffice, false, Some(&w.b)),
+        )
+        .await;
+        let (_, page) = get(&client, &bosse, "/newsroom/").await;
+        let signed = &page[page.find("What you signed before").expect("signed before")..];
+        assert!(signed.contains(&format!("/newsroom/releases/{}", r.id)));
+    }
+}
