@@ -9,6 +9,7 @@ pub mod inputs;
 pub mod limits;
 pub mod metrics;
 pub mod mutation;
+pub mod notifications;
 pub mod public;
 pub mod query;
 pub mod response_cache;

@@ -290,6 +290,31 @@ impl Mutation {
         })
     }
 
+    /// Sets the e-mail address of a person's office (the minister's office that signs for
+    /// them), where sign-off requests go (admin). `null` or an empty string removes it. A
+    /// malformed address is `VALIDATION` on `email`, an unknown person on `personId`. Answers the
+    /// address now on record.
+    async fn set_office_email(
+        &self,
+        ctx: &Context<'_>,
+        person_id: ID,
+        email: Option<String>,
+    ) -> ApiResult<Option<String>> {
+        crate::notifications::set_office_email(ctx, &person_id, email.as_deref()).await
+    }
+
+    /// Sets the e-mail address of a user (the name behind tokens and sessions), where the
+    /// notifications of their releases and department go (admin). `null` or an empty string
+    /// removes it; a malformed address is `VALIDATION` on `email`.
+    async fn set_user_email(
+        &self,
+        ctx: &Context<'_>,
+        user_name: String,
+        email: Option<String>,
+    ) -> ApiResult<crate::notifications::UserEmail> {
+        crate::notifications::set_user_email(ctx, &user_name, email.as_deref()).await
+    }
+
     /// Revokes a token with immediate effect (admin); false when no active token has this id.
     async fn revoke_token(&self, ctx: &Context<'_>, id: ID) -> ApiResult<bool> {
         let admin = request(ctx)?.require_admin()?;

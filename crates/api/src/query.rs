@@ -216,6 +216,22 @@ impl Query {
             .collect())
     }
 
+    /// Every user's e-mail address, by user name (admin only).
+    async fn user_emails(&self, ctx: &Context<'_>) -> ApiResult<Vec<crate::notifications::UserEmail>> {
+        crate::notifications::user_emails(ctx).await
+    }
+
+    /// The newest e-mail messages, of one release when `releaseId` is given (admin only): who
+    /// they went to, what about, and how sending went. Never their content.
+    async fn mail_messages(
+        &self,
+        ctx: &Context<'_>,
+        release_id: Option<ID>,
+        first: Option<i32>,
+    ) -> ApiResult<Vec<crate::notifications::MailMessage>> {
+        crate::notifications::mail_messages(ctx, release_id.as_ref().map(|id| id.as_str()), first).await
+    }
+
     /// The newest delivery attempts to an endpoint (admin only).
     async fn webhook_deliveries(
         &self,

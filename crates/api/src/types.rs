@@ -185,6 +185,11 @@ impl Person {
     async fn title(&self) -> &str {
         &self.0.title
     }
+    /// The e-mail address of the person's office, where sign-off requests go; shown to admins
+    /// only (`null` for everyone else).
+    async fn office_email(&self, ctx: &Context<'_>) -> ApiResult<Option<String>> {
+        crate::notifications::office_email(ctx, &self.0.id).await
+    }
     /// Department.
     async fn department(&self, ctx: &Context<'_>) -> ApiResult<Option<Department>> {
         match &self.0.department_id {

@@ -2,6 +2,7 @@
 
 mod audit;
 mod demo;
+mod email;
 mod serve;
 mod settings;
 mod token;
@@ -65,6 +66,9 @@ enum Command {
     /// Sign users into the newsroom.
     #[command(subcommand)]
     User(UserCommand),
+    /// Set the e-mail addresses notifications go to (offices and users).
+    #[command(subcommand)]
+    Email(EmailCommand),
     /// Inspect the audit log.
     #[command(subcommand)]
     Audit(AuditCommand),
@@ -229,6 +233,38 @@ struct UserLinkArgs {
     public_base_url: Option<String>,
 }
 
+#[derive(Debug, Subcommand)]
+enum EmailCommand {
+    /// Set (or, without --email, remove) the e-mail address of a person's office, where
+    /// sign-off requests go.
+    Office(OfficeEmailArgs),
+    /// Set (or, without --email, remove) the e-mail address of a user (the name behind tokens
+    /// and sessions), where the notifications of their department's releases go.
+    User(UserEmailArgs),
+}
+
+/// Whose office address to set.
+#[derive(Debug, Args)]
+struct OfficeEmailArgs {
+    /// Id of the person (the minister whose office signs).
+    #[arg(long = "person", value_name = "ID")]
+    person_id: String,
+    /// The office's address, e.g. kansli@example.se; omit it to remove the address.
+    #[arg(long)]
+    email: Option<String>,
+}
+
+/// Whose user address to set.
+#[derive(Debug, Args)]
+struct UserEmailArgs {
+    /// The user's name, as for tokens.
+    #[arg(long)]
+    name: String,
+    /// The user's address; omit it to remove the address.
+    #[arg(long)]
+    email: Option<String>,
+}
+
 /// Parses an RFC 3339 instant with an explicit offset, for clap.
 fn parse_instant(text: &str) -> Result<chrono::DateTime<chrono::Utc>, String> {
     chrono::DateTime::parse_from_rfc3339(text)
@@ -353,6 +389,7 @@ fn main() -> ExitCode {
 /// chain) return a failing exit code; every other failure is an error printed by `main`.
 async fn run(command: Command, settings: Settings) -> anyhow::Result<ExitCode> {
     let url = settings.database_url.as_str();
+    pressroom_storage::notifications::set_readiness_lead(settings.readiness_lead());
     match command {
         Command::Schema => {
             let sdl = pressroom_api::schema_sdl();
@@ -386,6 +423,7 @@ async fn run(command: Command, settings: Settings) -> anyhow::Result<ExitCode> {
             serve::bind(&settings.listen)
                 .await?
                 .with_webhooks(webhooks)
+                .with_mail(settings.mail()?)
                 .with_shutdown_grace(settings.shutdown_grace())
                 .with_http(pressroom_api::http::HttpConfig {
                     cors_origins: settings.cors_origins.clone(),
@@ -419,6 +457,17 @@ async fn run(command: Command, settings: Settings) -> anyhow::Result<ExitCode> {
                 .await
                 .context("the backup was not written")?;
             write_stdout(&format!("backup written to {}\n", args.to.display()))?;
+        }
+        Command::Email(command) => {
+            let store = open_store(url).await?;
+            match command {
+                EmailCommand::Office(args) => {
+                    email::set_office(&store, &args.person_id, args.email.as_deref()).await?;
+                }
+                EmailCommand::User(args) => {
+                    email::set_user(&store, &args.name, args.email.as_deref()).await?;
+                }
+            }
         }
         Command::Audit(AuditCommand::Verify) => {
             let store = open_store(url).await?;

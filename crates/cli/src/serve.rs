@@ -8,6 +8,7 @@ use std::time::Duration;
 
 use anyhow::Context;
 use poem::listener::{Acceptor, Listener, TcpAcceptor, TcpListener};
+use pressroom_notify::{MailConfig, MailWorker};
 use pressroom_scheduler::{Scheduler, SchedulerConfig};
 use pressroom_storage::Store;
 use pressroom_webhooks::{DeliveryWorker, WebhookConfig};
@@ -21,6 +22,8 @@ pub(crate) struct BoundServer {
     url: String,
     /// The webhook delivery worker's settings; `None` delivers no webhooks from this process.
     webhooks: Option<WebhookConfig>,
+    /// The mail worker's settings; `None` sends no e-mail from this process.
+    mail: Option<MailConfig>,
     /// CORS and request timeout.
     http: pressroom_api::http::HttpConfig,
     /// How long requests in flight may take to finish after a shutdown signal.
@@ -46,6 +49,7 @@ pub(crate) async fn bind(listen: &str) -> anyhow::Result<BoundServer> {
         acceptor,
         url: format!("http://{address}"),
         webhooks: Some(WebhookConfig::default()),
+        mail: None,
         // The newsroom with a key of this process, until `with_http` gives the configured one.
         http: pressroom_api::http::HttpConfig {
             newsroom: Some(pressroom_newsroom::NewsroomConfig::new(
@@ -81,6 +85,12 @@ impl BoundServer {
         self
     }
 
+    /// Replaces the mail settings (`None`: send no e-mail from this process).
+    pub(crate) fn with_mail(mut self, mail: Option<MailConfig>) -> Self {
+        self.mail = mail;
+        self
+    }
+
     /// Prints `listening on <url>` to stdout (the line scripts and tests wait for) and serves
     /// every HTTP route, with the embedded scheduler unless `scheduler` is `None` and webhook
     /// delivery unless [`BoundServer::with_webhooks`] turned it off, until Ctrl-C or SIGTERM;
@@ -95,15 +105,22 @@ impl BoundServer {
             .map(|config| DeliveryWorker::new(store.clone(), config))
             .transpose()
             .context("cannot start webhook delivery")?;
+        let mail = self
+            .mail
+            .map(|config| MailWorker::new(store.clone(), config))
+            .transpose()
+            .context("cannot start sending e-mail")?;
         let stop = shutdown_channel();
         let scheduler = scheduler
             .map(|config| tokio::spawn(Scheduler::new(store.clone(), config).run(stop.clone())));
         let webhooks = webhooks.map(|worker| tokio::spawn(worker.run(stop.clone())));
+        let mail = mail.map(|worker| tokio::spawn(worker.run(stop.clone())));
         write_stdout(&format!("listening on {}\n", self.url))?;
         tracing::info!(
             url = %self.url,
             scheduler = scheduler.is_some(),
             webhooks = webhooks.is_some(),
+            mail = mail.is_some(),
             "serving"
         );
         let closing = store.clone();
@@ -127,6 +144,11 @@ impl BoundServer {
             && let Err(error) = webhooks.await
         {
             tracing::error!(%error, "the webhook delivery task failed");
+        }
+        if let Some(mail) = mail
+            && let Err(error) = mail.await
+        {
+            tracing::error!(%error, "the mail task failed");
         }
         close(closing).await;
         Ok(())

@@ -76,6 +76,17 @@ pub struct Settings {
     pub public_base_url: Option<String>,
     /// The longest life, in hours, a sign-off link may be given (`expiresInHours`).
     pub signoff_link_max_hours: u64,
+    /// The SMTP server notifications are sent through, e.g.
+    /// `smtp://user:password@mail.example.se:587?tls=required` (STARTTLS) or
+    /// `smtps://user:password@mail.example.se` (implicit TLS). Absent: no e-mail is sent.
+    /// Its password is never printed.
+    pub smtp_url: Option<String>,
+    /// The sender of notifications, e.g. `Pressroom <pressroom@example.se>`; needed with
+    /// `smtp_url`.
+    pub mail_from: Option<String>,
+    /// Minutes before an embargo instant at which a release that would not publish alerts the
+    /// department's editors.
+    pub readiness_check_minutes: u64,
     /// The key (64 or more hexadecimal digits) the newsroom's CSRF tokens are derived with.
     /// Absent: a random key drawn at every start (enough for one replica; several replicas
     /// need the same key). Never printed.
@@ -106,6 +117,9 @@ impl Default for Settings {
             public_base_url: None,
             signoff_link_max_hours: pressroom_domain::signoff::DEFAULT_MAX_EXPIRES_IN_HOURS
                 .unsigned_abs(),
+            smtp_url: None,
+            mail_from: None,
+            readiness_check_minutes: 30,
             newsroom_csrf_key: None,
             session_inactivity_hours: u64::from(
                 pressroom_newsroom::DEFAULT_SESSION_INACTIVITY_HOURS,
@@ -116,7 +130,7 @@ impl Default for Settings {
 }
 
 /// Every key, in the order of [`Settings`]; an environment variable is read only for these.
-pub const KEYS: [&str; 19] = [
+pub const KEYS: [&str; 22] = [
     "database_url",
     "log_format",
     "listen",
@@ -133,6 +147,9 @@ pub const KEYS: [&str; 19] = [
     "scheduler_recheck_ms",
     "public_base_url",
     "signoff_link_max_hours",
+    "smtp_url",
+    "mail_from",
+    "readiness_check_minutes",
     "newsroom_csrf_key",
     "session_inactivity_hours",
     "signin_rate_limit_per_minute",
@@ -254,6 +271,13 @@ impl Settings {
             8_760,
         )?;
         within(
+            "readiness_check_minutes",
+            self.readiness_check_minutes,
+            1,
+            1_440,
+        )?;
+        self.mail()?;
+        within(
             "session_inactivity_hours",
             self.session_inactivity_hours,
             1,
@@ -281,6 +305,7 @@ impl Settings {
     pub fn to_toml(&self) -> anyhow::Result<String> {
         let mut shown = self.clone();
         shown.database_url = without_password(&self.database_url);
+        shown.smtp_url = self.smtp_url.as_deref().map(without_password);
         if shown.newsroom_csrf_key.is_some() {
             shown.newsroom_csrf_key = Some("***".to_owned());
         }
@@ -305,6 +330,35 @@ impl Settings {
                 .map(Some)
                 .map_err(|e| anyhow::anyhow!("invalid configuration: {e}")),
         }
+    }
+
+    /// The mail worker's settings; `None` when `smtp_url` is unset (no e-mail is sent).
+    pub fn mail(&self) -> anyhow::Result<Option<pressroom_notify::MailConfig>> {
+        let Some(url) = self
+            .smtp_url
+            .as_deref()
+            .map(str::trim)
+            .filter(|u| !u.is_empty())
+        else {
+            return Ok(None);
+        };
+        let Some(from) = self
+            .mail_from
+            .as_deref()
+            .map(str::trim)
+            .filter(|f| !f.is_empty())
+        else {
+            bail!("invalid configuration: mail_from is needed with smtp_url");
+        };
+        let mut config = pressroom_notify::MailConfig::new(url, from)
+            .map_err(|e| anyhow::anyhow!("invalid configuration: {e}"))?;
+        config.public_base_url = self.public_base_url()?;
+        Ok(Some(config))
+    }
+
+    /// How long before an embargo instant the readiness of a release is checked.
+    pub fn readiness_lead(&self) -> Duration {
+        Duration::from_secs(self.readiness_check_minutes * 60)
     }
 
     /// The settings links are made with: the public base URL and the sign-off link life.
@@ -572,5 +626,38 @@ mod tests {
         for key in KEYS {
             assert!(text.contains(key), "the example does not mention {key}");
         }
+    }
+
+    #[test]
+    fn mail_is_off_without_an_smtp_url_needs_a_sender_with_one_and_hides_its_password() {
+        let none = Settings::load(None, &env(&[]), &Overrides::default()).expect("defaults");
+        assert!(none.mail().expect("valid").is_none());
+        assert_eq!(none.readiness_lead(), Duration::from_secs(30 * 60));
+        let refused = Settings::load(
+            None,
+            &env(&[("PRESSROOM_SMTP_URL", "smtp://127.0.0.1:2525")]),
+            &Overrides::default(),
+        );
+        assert!(format!("{:#}", refused.expect_err("no sender")).contains("mail_from"));
+        let on = Settings::load(
+            None,
+            &env(&[
+                (
+                    "PRESSROOM_SMTP_URL",
+                    "smtps://press:hunter2@mail.example.se",
+                ),
+                ("PRESSROOM_MAIL_FROM", "Pressroom <pressroom@example.se>"),
+                ("PRESSROOM_READINESS_CHECK_MINUTES", "45"),
+            ]),
+            &Overrides::default(),
+        )
+        .expect("valid");
+        assert!(on.mail().expect("valid").is_some());
+        assert_eq!(on.readiness_lead(), Duration::from_secs(45 * 60));
+        let shown = on.to_toml().expect("toml");
+        assert!(
+            !shown.contains("hunter2") && shown.contains("smtp_url"),
+            "{shown}"
+        );
     }
 }

@@ -369,3 +369,80 @@ fn compose(mail: &ClaimedMail, base: Option<&PublicBaseUrl>) -> Result<MailView,
         },
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn mail(kind: MailKind, language: &str, secret: Option<&str>) -> ClaimedMail {
+        ClaimedMail::new(
+            "01".into(),
+            "kansli@gov.example.se".into(),
+            kind,
+            language.into(),
+            json!({
+                "title": "Ett <b>fett</b> initiativ",
+                "actor": "dana",
+                "office": "Annika Strandhäll",
+                "department": "Miljödepartementet",
+                "timeZone": "Europe/Stockholm",
+                "revision": 2,
+                "slug": "ett-fett-initiativ",
+                "expiresAt": "2026-06-05T07:00:00Z",
+                "publishedAt": "2026-06-02T07:00:00Z",
+                "lateMs": 12,
+                "comment": "Ändra citatet.",
+            }),
+            secret.map(str::to_owned),
+            1,
+        )
+    }
+
+    #[test]
+    fn a_sign_off_request_carries_its_link_under_the_public_base_in_both_languages() {
+        let base = PublicBaseUrl::parse("https://press.example.se").expect("base");
+        let sv = render(
+            &mail(MailKind::SignoffRequest, "sv", Some("pso_x")),
+            Some(&base),
+        )
+        .expect("render");
+        assert!(sv.subject.starts_with("Godkännande begärs: "));
+        assert!(sv.text.contains("https://press.example.se/signoff/pso_x"));
+        assert!(
+            sv.text
+                .contains("2026-06-05 09:00 (Europe/Stockholm, UTC+02:00; 07:00 UTC)")
+        );
+        let en =
+            render(&mail(MailKind::SignoffRequest, "en", Some("pso_x")), None).expect("render");
+        assert!(en.subject.starts_with("Sign-off requested: "));
+        assert!(en.text.contains("/signoff/pso_x"));
+        assert!(en.html.contains("<a href=\"/signoff/pso_x\">"));
+    }
+
+    #[test]
+    fn the_html_escapes_what_people_typed_and_the_text_keeps_it_as_written() {
+        let rendered = render(&mail(MailKind::ChangesRequested, "sv", None), None).expect("render");
+        assert!(rendered.text.contains("Ett <b>fett</b> initiativ"));
+        assert!(!rendered.html.contains("<b>fett</b>"), "{}", rendered.html);
+        assert!(rendered.text.contains("Kommentar: Ändra citatet."));
+    }
+
+    #[test]
+    fn a_sign_off_request_without_its_token_is_not_sent() {
+        assert!(matches!(
+            render(&mail(MailKind::SignoffRequest, "sv", None), None),
+            Err(RenderError::MissingLink)
+        ));
+    }
+
+    #[test]
+    fn every_kind_renders_in_both_languages() {
+        for kind in MailKind::ALL {
+            for language in ["sv", "en"] {
+                let rendered = render(&mail(kind, language, Some("pso_x")), None).expect("render");
+                assert!(!rendered.subject.is_empty() && rendered.html.contains("<html lang="));
+            }
+        }
+    }
+}

@@ -34,6 +34,8 @@ pub(crate) fn transport(
 pub struct Sender {
     transport: AsyncSmtpTransport<Tokio1Executor>,
     from: Mailbox,
+    /// The longest one attempt may take, whatever the server does.
+    timeout: std::time::Duration,
 }
 
 impl std::fmt::Debug for Sender {
@@ -48,6 +50,7 @@ impl Sender {
         Ok(Self {
             transport: transport(config)?,
             from: config.from.clone(),
+            timeout: config.attempt_timeout,
         })
     }
 
@@ -75,10 +78,16 @@ impl Sender {
                 rendered.html,
             ))
             .map_err(|e| SendError::Permanent(format!("message: {e}")))?;
-        match self.transport.send(message).await {
-            Ok(_) => Ok(()),
-            Err(e) if e.is_permanent() => Err(SendError::Permanent(e.to_string())),
-            Err(e) => Err(SendError::Transient(e.to_string())),
+        // lettre bounds connecting and each command; this bounds the whole conversation, so a
+        // server that stops answering mid-message cannot hold the attempt past its lease.
+        match tokio::time::timeout(self.timeout, self.transport.send(message)).await {
+            Ok(Ok(_)) => Ok(()),
+            Ok(Err(e)) if e.is_permanent() => Err(SendError::Permanent(e.to_string())),
+            Ok(Err(e)) => Err(SendError::Transient(e.to_string())),
+            Err(_) => Err(SendError::Transient(format!(
+                "no answer within {} s",
+                self.timeout.as_secs()
+            ))),
         }
     }
 }

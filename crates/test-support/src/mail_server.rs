@@ -78,6 +78,18 @@ fn lock(shared: &Mutex<Shared>) -> MutexGuard<'_, Shared> {
 }
 
 impl Handler for Recorder {
+    // A refusal comes at RCPT TO, where greylisting servers answer 451: the client gives the
+    // message up for now and closes the session cleanly.
+    fn rcpt(&mut self, _to: &str) -> Response {
+        let mut shared = lock(&self.shared);
+        if shared.to_refuse > 0 {
+            shared.to_refuse -= 1;
+            shared.refused += 1;
+            return response::INTERNAL_ERROR;
+        }
+        response::OK
+    }
+
     fn data_start(&mut self, _domain: &str, from: &str, _is8bit: bool, to: &[String]) -> Response {
         self.from = from.to_owned();
         self.to = to.to_vec();
@@ -91,13 +103,7 @@ impl Handler for Recorder {
     }
 
     fn data_end(&mut self) -> Response {
-        let mut shared = lock(&self.shared);
-        if shared.to_refuse > 0 {
-            shared.to_refuse -= 1;
-            shared.refused += 1;
-            return response::INTERNAL_ERROR;
-        }
-        shared.received.push(ReceivedMail {
+        lock(&self.shared).received.push(ReceivedMail {
             from: std::mem::take(&mut self.from),
             to: std::mem::take(&mut self.to),
             data: decode_quoted_printable(&String::from_utf8_lossy(&self.data)),
@@ -141,8 +147,8 @@ impl MailServer {
         Self::refusing_first(0)
     }
 
-    /// Starts a server that answers the first `n` messages with `451` (try again later) and
-    /// accepts every one after them.
+    /// Starts a server that answers the first `n` recipients with `451` (try again later, at
+    /// `RCPT TO`) and accepts every message after them.
     pub fn refusing_first(n: usize) -> Self {
         let listener = TcpListener::bind("127.0.0.1:0")
             .unwrap_or_else(|e| panic!("cannot bind a loopback port for the SMTP server: {e}"));
