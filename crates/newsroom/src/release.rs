@@ -136,6 +136,9 @@ pub struct OfficeRow {
     pub detail: String,
     /// Its sign-off links, newest first.
     pub links: Vec<LinkRow>,
+    /// For an approval of an earlier revision that still covers the text (a quoted person's
+    /// quotes unchanged): that revision, and what changed in the release since.
+    pub since: Option<(i32, Vec<FieldDiff>)>,
 }
 
 /// One sign-off link on the overview.
@@ -352,10 +355,36 @@ pub async fn overview(
                         revocable: l.status == LinkStatus::Waiting,
                     })
                     .collect(),
+                since: None,
                 person_id: s.office_id.clone(),
             }
         })
         .collect();
+    let mut offices = offices;
+    // What changed since each still-valid approval of an earlier revision, for the people who
+    // schedule and publish: they see exactly what every office approved.
+    let earlier: Vec<(usize, i32)> = standing
+        .iter()
+        .enumerate()
+        .filter_map(|(i, s)| match (s.status, s.record) {
+            (ApprovalStatus::Approved, Some(r)) if r.revision != release.revision => {
+                Some((i, r.revision))
+            }
+            _ => None,
+        })
+        .collect();
+    if !earlier.is_empty() && writes_for(&staff.viewer, release) {
+        let revisions = store.revisions(&staff.viewer, &release.id).await?;
+        let name = |id: &str| person_name(&people, id);
+        for (i, revision) in earlier {
+            if let Some(old) = revisions.iter().find(|r| r.revision == revision) {
+                offices[i].since = Some((
+                    revision,
+                    diff::changed_fields(&old.content, &release.content, &name),
+                ));
+            }
+        }
+    }
     let office = staff
         .viewer
         .person_id

@@ -642,3 +642,49 @@ async fn the_work_lists_show_who_is_waited_on_and_what_awaits_an_office() {
         assert!(signed.contains(&format!("/newsroom/releases/{}", r.id)));
     }
 }
+
+#[tokio::test]
+async fn the_release_page_shows_what_changed_since_an_approval_that_still_holds() {
+    for db in test_databases().await {
+        let w = TwoMinisters::build(&db.url).await;
+        let client = client(w.store.clone());
+        let r = w
+            .store
+            .create_release(
+                &w.drafter,
+                DEPARTMENT,
+                content(&w, "Mötet samlar ministrar."),
+            )
+            .await
+            .expect("create");
+        let r = w
+            .store
+            .act(&w.drafter, &r.id, r.version, Command::SubmitForReview, None)
+            .await
+            .expect("submit");
+        let r = w
+            .store
+            .act(&w.office_b, &r.id, r.version, Command::Approve, None)
+            .await
+            .expect("Bo Berg's office approves his quote");
+        // A paragraph changes: Bo Berg's approval of his unchanged quote still holds.
+        w.store
+            .act(
+                &w.drafter,
+                &r.id,
+                r.version,
+                Command::Update(content(&w, "Mötet samlar företagsledare.")),
+                None,
+            )
+            .await
+            .expect("update");
+        let session = drafter(&client, &w).await;
+        let (status, page) = get(&client, &session, &format!("/newsroom/releases/{}", r.id)).await;
+        assert_eq!(status, 200, "{}", db.backend_name);
+        let since = &page[page
+            .find("What changed since revision 1")
+            .expect("the changes")..];
+        assert!(since.contains("<del>ministrar.</del>"), "{since}");
+        assert!(since.contains("<ins>företagsledare.</ins>"), "{since}");
+    }
+}
