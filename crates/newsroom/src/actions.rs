@@ -284,7 +284,15 @@ pub async fn create_link(
                 Ok(release) => release,
                 Err(response) => return response,
             };
-            match overview(&store, &staff, &release, Some(url), None).await {
+            // The link is made (the contract accepts any signer), but an answer from the author
+            // of the revision will be refused by the four-eyes rule: say so now, not then.
+            let warning = (created.view.link.signer == release.author).then(|| {
+                format!(
+                    "Careful: {} wrote revision {}. Nobody may approve their own text, so an answer from this link will be refused. Revoke it and make one in another person's name.",
+                    release.author, release.revision
+                )
+            });
+            match overview(&store, &staff, &release, Some(url), warning).await {
                 Ok(response) => response,
                 Err(err) => frame::internal_error(&err),
             }

@@ -688,3 +688,85 @@ async fn the_release_page_shows_what_changed_since_an_approval_that_still_holds(
         assert!(since.contains("<ins>företagsledare.</ins>"), "{since}");
     }
 }
+
+#[tokio::test]
+async fn a_sign_off_link_is_shown_once_and_a_link_for_the_author_is_warned_about() {
+    for db in test_databases().await {
+        let w = TwoMinisters::build(&db.url).await;
+        let client = client(w.store.clone());
+        let r = w
+            .store
+            .create_release(&w.drafter, DEPARTMENT, content(&w, "Stycke."))
+            .await
+            .expect("create");
+        let r = w
+            .store
+            .act(&w.drafter, &r.id, r.version, Command::SubmitForReview, None)
+            .await
+            .expect("submit");
+        let session = drafter(&client, &w).await;
+        let path = format!("/newsroom/releases/{}", r.id);
+        let (_, page) = get(&client, &session, &path).await;
+        let token = csrf(&page);
+        let version = r.version.to_string();
+        let (status, body, _) = post(
+            &client,
+            &session,
+            &format!("{path}/signoff-links"),
+            &[
+                ("csrf", &token),
+                ("expected_version", &version),
+                ("person_id", &w.b),
+                ("signer", "Berit Kansli"),
+                ("hours", "48"),
+            ],
+        )
+        .await;
+        assert_eq!(status, 200, "{}", db.backend_name);
+        assert!(body.contains("id=\"created-link\" value=\"/signoff/pso_"));
+        assert!(!body.contains("Careful:"));
+        let (_, again) = get(&client, &session, &path).await;
+        assert!(!again.contains("/signoff/pso_"), "the URL is shown once");
+        assert!(
+            again.contains("Link for Berit Kansli"),
+            "the link is listed"
+        );
+        let (_, body, _) = post(
+            &client,
+            &session,
+            &format!("{path}/signoff-links"),
+            &[
+                ("csrf", &token),
+                ("expected_version", &version),
+                ("person_id", &w.a),
+                ("signer", "dana"),
+            ],
+        )
+        .await;
+        assert!(
+            body.contains("Careful: dana wrote revision 1"),
+            "the author is warned about"
+        );
+        // An office that is not required is refused in words, and no link is made.
+        let (status, body, _) = post(
+            &client,
+            &session,
+            &format!("{path}/signoff-links"),
+            &[
+                ("csrf", &token),
+                ("expected_version", &version),
+                ("person_id", "nobody"),
+                ("signer", "Berit"),
+            ],
+        )
+        .await;
+        assert_eq!(status, 422);
+        assert!(body.contains("There is a problem"));
+        let links = w
+            .store
+            .signoff_links(&w.drafter, &r.id)
+            .await
+            .expect("links");
+        assert_eq!(links.len(), 2);
+    }
+}
