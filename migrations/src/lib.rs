@@ -18,6 +18,7 @@ mod m20261129_000004_due_index;
 mod m20261203_000005_signoff_links;
 mod m20261204_000006_newsroom;
 mod m20261204_000007_notifications;
+mod m20261204_000008_scheduler_heartbeats;
 
 /// The hash the audit chain starts from: 64 zeros, the value `audit_head.hash` holds before
 /// the first audit entry is written.
@@ -38,6 +39,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261203_000005_signoff_links::Migration),
             Box::new(m20261204_000006_newsroom::Migration),
             Box::new(m20261204_000007_notifications::Migration),
+            Box::new(m20261204_000008_scheduler_heartbeats::Migration),
         ]
     }
 }

@@ -16,6 +16,10 @@ use crate::metrics::Metrics;
 use crate::render::render;
 use crate::sending::{SendError, Sender};
 
+/// How often the worker runs the readiness check of near embargoes
+/// (`Store::check_readiness`).
+const READINESS_CHECK_EVERY: Duration = Duration::from_secs(15);
+
 /// What one [`MailWorker::run_once`] did.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct RoundOutcome {
@@ -82,10 +86,17 @@ impl MailWorker {
             "mail delivery started"
         );
         let mut alerts_seen = 0;
+        let mut last_readiness_check: Option<std::time::Instant> = None;
         let mut in_flight: JoinSet<Option<MailState>> = JoinSet::new();
         loop {
             if *shutdown.borrow() {
                 break;
+            }
+            if last_readiness_check.is_none_or(|at| at.elapsed() >= READINESS_CHECK_EVERY) {
+                if let Err(error) = self.store.check_readiness().await {
+                    tracing::warn!(%error, "the readiness check of near embargoes failed");
+                }
+                last_readiness_check = Some(std::time::Instant::now());
             }
             alerts_seen = export_readiness_alerts(alerts_seen);
             let mut pause = self.config.poll_interval;

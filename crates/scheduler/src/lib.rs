@@ -92,6 +92,9 @@ impl Metrics {
     }
 }
 
+/// How often a running scheduler reports in (`scheduler_heartbeats`).
+const HEARTBEAT_EVERY: Duration = Duration::from_secs(15);
+
 /// Publishes embargoed releases at their instant.
 #[derive(Debug, Clone)]
 pub struct Scheduler {
@@ -172,6 +175,14 @@ impl Scheduler {
     pub async fn run(self, mut shutdown: watch::Receiver<bool>) {
         let mut changes = self.store.schedule_changes();
         let mut listener = self.listen().await;
+        // The readiness check of the notifications alerts editors when no scheduler has
+        // reported in recently; this process reports every HEARTBEAT_EVERY.
+        let instance = format!(
+            "{}-{}",
+            std::process::id(),
+            self.store.now().timestamp_micros()
+        );
+        let mut last_report: Option<std::time::Instant> = None;
         tracing::info!(
             batch_size = self.config.batch_size,
             recheck_ms = self.config.recheck.as_millis() as u64,
@@ -188,6 +199,12 @@ impl Scheduler {
                     _ = shutdown.changed() => {}
                 }
                 continue;
+            }
+            if last_report.is_none_or(|at| at.elapsed() >= HEARTBEAT_EVERY) {
+                if let Err(err) = self.store.report_scheduler_alive(&instance).await {
+                    tracing::warn!(error = %err, "could not report this scheduler alive");
+                }
+                last_report = Some(std::time::Instant::now());
             }
             let wait = self.next_wait().await;
             tokio::select! {

@@ -47,7 +47,10 @@ use serde_json::{Value, json};
 use crate::audit;
 use crate::clock::{from_micros, micros};
 use crate::directory::admin_entry;
-use crate::entity::{departments, mail_queue, office_emails, people, tokens, user_emails};
+use crate::entity::{
+    departments, mail_queue, office_emails, people, releases, scheduler_heartbeats, tokens,
+    user_emails,
+};
 use crate::error::{StorageError, StorageResult};
 use crate::store::Store;
 
@@ -613,6 +616,147 @@ impl Store {
     }
 }
 
+/// A scheduler that has not reported in for this long is taken for gone by the readiness check.
+pub const SCHEDULER_STALE_AFTER: Duration = Duration::from_secs(2 * 60);
+
+/// Heartbeats of schedulers gone this long are removed.
+const HEARTBEAT_FORGOTTEN_AFTER: Duration = Duration::from_secs(24 * 60 * 60);
+
+impl Store {
+    /// Records that the scheduler `instance` is running (called every few seconds by each
+    /// scheduler), and forgets schedulers gone for a day.
+    pub async fn report_scheduler_alive(&self, instance: &str) -> StorageResult<()> {
+        let txn = self.begin_write().await?;
+        let now = self.now();
+        scheduler_heartbeats::Entity::delete_many()
+            .filter(
+                scheduler_heartbeats::Column::LastSeen
+                    .lt(micros(now) - micros_of(HEARTBEAT_FORGOTTEN_AFTER)),
+            )
+            .exec(&txn)
+            .await?;
+        scheduler_heartbeats::Entity::insert(scheduler_heartbeats::ActiveModel {
+            instance: Set(instance.to_owned()),
+            last_seen: Set(micros(now)),
+        })
+        .on_conflict(
+            sea_orm::sea_query::OnConflict::column(scheduler_heartbeats::Column::Instance)
+                .update_column(scheduler_heartbeats::Column::LastSeen)
+                .to_owned(),
+        )
+        .exec(&txn)
+        .await?;
+        txn.commit().await?;
+        Ok(())
+    }
+
+    /// The readiness check: every release embargoed for an instant within the readiness lead
+    /// (see [`set_readiness_lead`]) that would not publish then, because its approvals no longer
+    /// cover it or because no scheduler has reported in within [`SCHEDULER_STALE_AFTER`],
+    /// alerts its department's editors at once (once per release, instant and editor, however
+    /// many replicas check). Returns the number of alerts raised now. Takes no write lock when
+    /// no embargo is near.
+    pub async fn check_readiness(&self) -> StorageResult<u64> {
+        let now = self.now();
+        let lead = chrono::Duration::from_std(readiness_lead()).unwrap_or_default();
+        let near = releases::Entity::find()
+            .select_only()
+            .column(releases::Column::Id)
+            .filter(releases::Column::State.eq(State::Embargoed.as_str()))
+            .filter(releases::Column::EmbargoUntil.gt(micros(now)))
+            .filter(releases::Column::EmbargoUntil.lte(micros(now + lead)))
+            .limit(1)
+            .into_tuple::<String>()
+            .one(self.connection())
+            .await?;
+        if near.is_none() {
+            return Ok(0);
+        }
+        let txn = self.begin_write().await?;
+        let now = self.now();
+        let rows = releases::Entity::find()
+            .filter(releases::Column::State.eq(State::Embargoed.as_str()))
+            .filter(releases::Column::EmbargoUntil.gt(micros(now)))
+            .filter(releases::Column::EmbargoUntil.lte(micros(now + lead)))
+            .into_partial_model::<releases::Row>()
+            .all(&txn)
+            .await?;
+        let last_seen: Option<Option<i64>> = scheduler_heartbeats::Entity::find()
+            .select_only()
+            .expr(Expr::col(scheduler_heartbeats::Column::LastSeen).max())
+            .into_tuple()
+            .one(&txn)
+            .await?;
+        let scheduler_alive = last_seen
+            .flatten()
+            .is_some_and(|at| at >= micros(now) - micros_of(SCHEDULER_STALE_AFTER));
+        let ids: Vec<String> = rows.iter().map(|r| r.id.clone()).collect();
+        let mut approvals = crate::releases::load_approvals_of(&txn, &ids).await?;
+        let staff = StaffDirectory::load(&txn, now).await?;
+        let departments: HashMap<String, departments::Model> = departments::Entity::find()
+            .all(&txn)
+            .await?
+            .into_iter()
+            .map(|d| (d.id.clone(), d))
+            .collect();
+        let mut mails = Vec::new();
+        for row in rows {
+            let stored = crate::releases::StoredRelease::from_model(row)?;
+            let records = approvals.remove(&stored.id).unwrap_or_default();
+            let release = stored.into_domain(records);
+            let problem = if !release.fully_approved() {
+                "approvalsVoided"
+            } else if !scheduler_alive {
+                "noScheduler"
+            } else {
+                continue;
+            };
+            let Some(instant) = release.embargo_until else {
+                continue;
+            };
+            let mut payload = release_payload(
+                &release,
+                departments.get(&release.department_id),
+                "scheduler",
+            );
+            payload.insert("embargoUntil".into(), json!(format_instant(instant)));
+            payload.insert("problem".into(), json!(problem));
+            for recipient in staff.editors_of(&release.department_id) {
+                mails.push(NewMail {
+                    dedupe_key: Some(format!(
+                        "readiness:{}:{}:{recipient}",
+                        release.id,
+                        micros(instant)
+                    )),
+                    recipient,
+                    kind: MailKind::ReadinessAlert,
+                    release_id: release.id.clone(),
+                    language: mail_language(&release).to_owned(),
+                    payload: Value::Object(payload.clone()),
+                    secret: None,
+                });
+            }
+            tracing::warn!(
+                release.id = %release.id,
+                embargo_until = %format_instant(instant),
+                problem,
+                "an embargoed release will not publish at its instant"
+            );
+        }
+        let raised = insert_mails(&txn, mails, now).await?;
+        txn.commit().await?;
+        for _ in 0..raised {
+            count_readiness_alert();
+        }
+        Ok(raised)
+    }
+}
+
+/// A duration in stored microseconds.
+fn micros_of(duration: Duration) -> i64 {
+    i64::try_from(duration.as_micros()).unwrap_or(i64::MAX)
+}
+
 /// One message to queue.
 struct NewMail {
     recipient: String,
@@ -878,7 +1022,8 @@ pub(crate) async fn enqueue_for_transitions(
             signoff_requests(txn, release, department, actor, now, &mut mails).await?;
         }
     }
-    insert_mails(txn, mails, now).await
+    insert_mails(txn, mails, now).await?;
+    Ok(())
 }
 
 /// Sign-off requests, each with a fresh link, to every required office with an address that
@@ -954,7 +1099,7 @@ async fn insert_mails(
     txn: &DatabaseTransaction,
     mails: Vec<NewMail>,
     now: DateTime<Utc>,
-) -> StorageResult<()> {
+) -> StorageResult<u64> {
     let rows: Vec<mail_queue::ActiveModel> = mails
         .into_iter()
         .map(|m| mail_queue::ActiveModel {
@@ -975,13 +1120,17 @@ async fn insert_mails(
             finished_at: Set(None),
         })
         .collect();
+    let mut inserted = 0;
     for chunk in rows.chunks(INSERT_CHUNK) {
-        mail_queue::Entity::insert_many(chunk.to_vec())
+        let result = mail_queue::Entity::insert_many(chunk.to_vec())
             .on_conflict_do_nothing_on([mail_queue::Column::DedupeKey])
             .exec_without_returning(txn)
             .await?;
+        if let sea_orm::TryInsertResult::Inserted(rows) = result {
+            inserted += rows;
+        }
     }
-    Ok(())
+    Ok(inserted)
 }
 
 /// Counts a readiness alert in the process's metrics (registered by the mail worker; a no-op

@@ -425,3 +425,61 @@ async fn a_failed_attempt_waits_for_its_retry_and_a_finished_message_forgets_its
         db.cleanup().await;
     }
 }
+
+#[tokio::test]
+async fn an_embargo_near_its_instant_with_no_scheduler_reporting_in_alerts_the_editors_once() {
+    for db in test_databases().await {
+        let w = world(&db.url).await;
+        let r = submitted(&w).await;
+        let r = w
+            .store
+            .act(&w.office_a, &r.id, r.version, Command::Approve, None)
+            .await
+            .expect("approve a");
+        let r = w
+            .store
+            .act(&w.office_b, &r.id, r.version, Command::Approve, None)
+            .await
+            .expect("approve b");
+        let instant = w.store.now() + chrono::Duration::minutes(40);
+        w.store
+            .act(
+                &w.editor,
+                &r.id,
+                r.version,
+                Command::Schedule(instant),
+                None,
+            )
+            .await
+            .expect("schedule");
+        sent(&w.store, &claim(&w.store).await).await;
+        w.store
+            .report_scheduler_alive("scheduler-1")
+            .await
+            .expect("heartbeat");
+        assert_eq!(
+            w.store.check_readiness().await.expect("check"),
+            0,
+            "not yet within the lead"
+        );
+        // Within the lead, with a scheduler that reported in a minute ago: ready.
+        w.clock.set(instant - chrono::Duration::minutes(29));
+        w.store
+            .report_scheduler_alive("scheduler-1")
+            .await
+            .expect("heartbeat");
+        w.clock.set(instant - chrono::Duration::minutes(28));
+        assert_eq!(w.store.check_readiness().await.expect("check"), 0);
+        // The scheduler went quiet: the editors hear it, once.
+        w.clock.set(instant - chrono::Duration::minutes(20));
+        assert_eq!(w.store.check_readiness().await.expect("check"), 1);
+        assert_eq!(w.store.check_readiness().await.expect("check"), 0, "once");
+        let mails = claim(&w.store).await;
+        assert_eq!(
+            recipients(&mails, MailKind::ReadinessAlert),
+            ["erik@gov.example.se"]
+        );
+        assert_eq!(mails[0].payload["problem"], "noScheduler");
+        db.cleanup().await;
+    }
+}
