@@ -793,7 +793,13 @@ async fn the_root_is_a_landing_page_and_departments_has_an_index() {
         assert_eq!(home.header("content-type"), "text/html; charset=utf-8");
         assert!(home.body.starts_with("<!DOCTYPE html>"));
         assert!(home.body.contains(r#"<link rel="stylesheet" href="/static/pressroom.css">"#));
-        for href in ["/releases", "/departments", "/feeds/releases.atom", "/graphql"] {
+        for href in [
+            "/releases",
+            "/departments",
+            "/feeds/releases.atom",
+            "/graphql",
+            "/newsroom/",
+        ] {
             assert!(
                 home.body.contains(&format!(r#"<a href="{href}">"#)),
                 "{href}: {}",
