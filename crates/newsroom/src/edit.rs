@@ -11,7 +11,6 @@ use poem::web::{Data, Form, Path};
 use poem::{Response, handler};
 use pressroom_domain::content::{ReleaseContent, limits};
 use pressroom_domain::lifecycle::{Command, State};
-use pressroom_domain::visibility::Role;
 use pressroom_storage::directory::{Department, Person};
 use pressroom_storage::releases::StoredRelease;
 use pressroom_storage::{StorageError, Store};
@@ -157,10 +156,7 @@ fn page<'a>(
 }
 
 fn may_write(staff: &Staff) -> bool {
-    matches!(
-        staff.viewer.role,
-        Role::Drafter | Role::Editor | Role::Admin
-    )
+    staff.frame.can_write
 }
 
 fn not_a_writer() -> Response {

@@ -5,6 +5,7 @@ use askama::Template;
 use poem::http::StatusCode;
 use poem::web::Redirect;
 use poem::{FromRequest, IntoResponse, Request, RequestBody, Response, handler};
+use pressroom_domain::lifecycle::Action;
 use pressroom_domain::visibility::{Role, Viewer};
 
 use crate::gate::Visit;
@@ -24,6 +25,9 @@ pub struct Frame {
     pub role: Option<&'static str>,
     /// Whether to link the admin pages.
     pub is_admin: bool,
+    /// Whether the user writes releases (the roles of `createRelease`): links the new-release
+    /// form.
+    pub can_write: bool,
     /// The CSRF token for every form of the page.
     pub csrf: String,
 }
@@ -72,6 +76,9 @@ impl<'a> FromRequest<'a> for Staff {
                 user: Some(session.viewer.user_name.clone()),
                 role: Some(role_in_words(session.viewer.role)),
                 is_admin: session.viewer.role == Role::Admin,
+                can_write: Action::Create
+                    .allowed_roles()
+                    .contains(&session.viewer.role),
                 csrf: visit.csrf.clone(),
             },
             viewer: session.viewer.clone(),

@@ -248,7 +248,7 @@ fn can(viewer: &Viewer, release: &StoredRelease, office_required: bool, state: S
         allowed_from(action, state) && action.allowed_roles().contains(&viewer.role)
     };
     Can {
-        edit: writer && state != State::Published && state != State::Withdrawn,
+        edit: writer && allowed(Action::Update),
         correct: editor && allowed(Action::Correct),
         submit: writer && allowed(Action::SubmitForReview),
         review: office_required && allowed(Action::Approve),
@@ -256,7 +256,7 @@ fn can(viewer: &Viewer, release: &StoredRelease, office_required: bool, state: S
         publish: editor && allowed(Action::PublishNow),
         cancel: editor && allowed(Action::CancelEmbargo),
         withdraw: editor && allowed(Action::Withdraw),
-        links: writer && state == State::InReview,
+        links: writer && allowed(Action::CreateSignoffLink),
     }
 }
 

@@ -66,6 +66,7 @@ fn signin_page<'a>(csrf: &str, error: Option<&'a str>) -> SigninPage<'a> {
             user: None,
             role: None,
             is_admin: false,
+            can_write: false,
             csrf: csrf.to_owned(),
         },
         error,

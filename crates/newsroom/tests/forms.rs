@@ -770,3 +770,38 @@ async fn a_sign_off_link_is_shown_once_and_a_link_for_the_author_is_warned_about
         assert_eq!(links.len(), 2);
     }
 }
+
+#[tokio::test]
+async fn only_the_roles_that_write_releases_are_offered_the_forms() {
+    for db in test_databases().await {
+        let w = TwoMinisters::build(&db.url).await;
+        let client = client(w.store.clone());
+        let r = w
+            .store
+            .create_release(&w.drafter, DEPARTMENT, content(&w, "Stycke."))
+            .await
+            .expect("create");
+        let admin = sign_in(&client, &w.store, grant("ada", Role::Admin, false, None)).await;
+        let (_, page) = get(&client, &admin, "/newsroom/").await;
+        assert!(
+            !page.contains("/newsroom/releases/new"),
+            "{}",
+            db.backend_name
+        );
+        let (status, _) = get(&client, &admin, "/newsroom/releases/new").await;
+        assert_eq!(status, 403, "an admin does not write releases");
+        let (status, page) = get(&client, &admin, &format!("/newsroom/releases/{}", r.id)).await;
+        assert_eq!(status, 200, "an admin sees every release");
+        assert!(
+            !page.contains("id=\"edit\""),
+            "but is not offered to edit it"
+        );
+        let session = drafter(&client, &w).await;
+        let (_, page) = get(&client, &session, &format!("/newsroom/releases/{}", r.id)).await;
+        assert!(page.contains("id=\"edit\"") && page.contains("id=\"submit\""));
+        assert!(
+            !page.contains("id=\"approve\""),
+            "a drafter is not asked to approve"
+        );
+    }
+}
