@@ -48,8 +48,8 @@ use crate::audit;
 use crate::clock::{from_micros, micros};
 use crate::directory::admin_entry;
 use crate::entity::{
-    departments, mail_queue, office_emails, people, releases, scheduler_heartbeats, tokens,
-    user_emails,
+    departments, mail_queue, office_emails, people, releases, scheduler_heartbeats, sessions,
+    tokens, user_emails,
 };
 use crate::error::{StorageError, StorageResult};
 use crate::store::Store;
@@ -768,8 +768,9 @@ struct NewMail {
     dedupe_key: Option<String>,
 }
 
-/// The people a release's staff messages may go to: users who hold an unrevoked, unexpired
-/// drafter's or editor's token of a department and have an address.
+/// The people a release's staff messages may go to: users with an address who hold an
+/// unrevoked, unexpired drafter's or editor's token of a department, or a live newsroom session
+/// with such a role.
 struct StaffDirectory {
     /// (user name, role, department id) of every such token.
     grants: Vec<(String, Role, String)>,
@@ -807,8 +808,22 @@ impl StaffDirectory {
             .into_tuple()
             .all(txn)
             .await?;
+        // Newsroom users who signed in with a link hold no token: a live session of theirs
+        // grants the same.
+        let sessions: Vec<(String, String, Option<String>)> = sessions::Entity::find()
+            .select_only()
+            .column(sessions::Column::UserName)
+            .column(sessions::Column::Role)
+            .column(sessions::Column::DepartmentId)
+            .filter(sessions::Column::UserName.is_in(emails.keys().cloned()))
+            .filter(sessions::Column::ExpiresAt.gt(micros(now)))
+            .filter(sessions::Column::Role.is_in([Role::Drafter.as_str(), Role::Editor.as_str()]))
+            .into_tuple()
+            .all(txn)
+            .await?;
         let grants = rows
             .into_iter()
+            .chain(sessions)
             .filter_map(|(user, role, department)| Some((user, Role::parse(&role)?, department?)))
             .collect();
         Ok(Self { grants, emails })

@@ -483,3 +483,55 @@ async fn an_embargo_near_its_instant_with_no_scheduler_reporting_in_alerts_the_e
         db.cleanup().await;
     }
 }
+
+#[tokio::test]
+async fn a_newsroom_user_without_a_token_hears_while_their_session_lives() {
+    for db in test_databases().await {
+        let w = world(&db.url).await;
+        let link = w
+            .store
+            .create_signin_link(
+                "admin",
+                TokenGrant {
+                    user_name: "sara".into(),
+                    role: Role::Editor,
+                    department: Some("miljodepartementet".into()),
+                    person_id: None,
+                    embargo_access: false,
+                    expires_at: None,
+                },
+            )
+            .await
+            .expect("sign-in link");
+        w.store
+            .redeem_signin_link(&link.token, chrono::Duration::hours(8))
+            .await
+            .expect("redeem")
+            .expect("a session");
+        w.store
+            .set_user_email("admin", "sara", Some("sara@gov.example.se"))
+            .await
+            .expect("address");
+        let r = submitted(&w).await;
+        sent(&w.store, &claim(&w.store).await).await;
+        w.store
+            .act(
+                &w.office_a,
+                &r.id,
+                r.version,
+                Command::RequestChanges("Nej.".into()),
+                None,
+            )
+            .await
+            .expect("request changes");
+        assert_eq!(
+            recipients(&claim(&w.store).await, MailKind::ChangesRequested),
+            [
+                "dana@gov.example.se",
+                "erik@gov.example.se",
+                "sara@gov.example.se"
+            ]
+        );
+        db.cleanup().await;
+    }
+}
