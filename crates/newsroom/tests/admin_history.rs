@@ -3,133 +3,24 @@
 //! sign-in link form (CSRF, shown once, revoking), the 404 of a release the user may not see,
 //! and a history that costs the same number of SQL statements whatever its length.
 
+mod support;
+
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use chrono::Duration;
-use poem::endpoint::BoxEndpoint;
-use poem::test::{TestClient, TestResponse};
-use poem::{EndpointExt, Route};
-use pressroom_domain::content::{Block, Contact, ContentInput, ReleaseContent};
 use pressroom_domain::lifecycle::Command;
 use pressroom_domain::visibility::{Role, Viewer};
-use pressroom_newsroom::{BASE, CsrfKey, NewsroomConfig, routes};
 use pressroom_storage::Store;
 use pressroom_storage::audit::Verification;
 use pressroom_storage::deliveries::AttemptOutcome;
-use pressroom_storage::directory::TokenGrant;
 use pressroom_storage::pagination::PageRequest;
 use pressroom_storage::releases::StoredRelease;
 use pressroom_storage::sessions::{SigninLink, SigninLinkStatus};
 use pressroom_test_support::database::test_databases;
 use pressroom_test_support::world::{DEPARTMENT, TwoMinisters};
 
-type Client = TestClient<BoxEndpoint<'static>>;
-
-fn client(store: Store) -> Client {
-    let app = Route::new()
-        .nest(BASE, routes(NewsroomConfig::new(CsrfKey::random())))
-        .data(store);
-    TestClient::new(app.map_to_response().boxed())
-}
-
-/// A sign-in session of the newsroom: its cookie.
-struct Session {
-    cookie: String,
-}
-
-fn grant(name: &str, role: Role, department: bool, person: Option<&str>) -> TokenGrant {
-    TokenGrant {
-        user_name: name.to_owned(),
-        role,
-        department: department.then(|| DEPARTMENT.to_owned()),
-        person_id: person.map(str::to_owned),
-        embargo_access: false,
-        expires_at: None,
-    }
-}
-
-/// Signs in through a sign-in link made with the store, as the newsroom's users do.
-async fn sign_in(client: &Client, store: &Store, grant: TokenGrant) -> Session {
-    let created = store
-        .create_signin_link("cli", grant)
-        .await
-        .expect("create a sign-in link");
-    let response = client.get(&created.path).send().await;
-    response.assert_status(poem::http::StatusCode::SEE_OTHER);
-    let cookie = response
-        .0
-        .headers()
-        .get_all("set-cookie")
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .find(|v| v.starts_with("pressroom_session="))
-        .and_then(|v| v.split(';').next())
-        .expect("a session cookie")
-        .to_owned();
-    Session { cookie }
-}
-
-async fn get(client: &Client, session: &Session, path: &str) -> (u16, String) {
-    let response = client
-        .get(path)
-        .header("cookie", &session.cookie)
-        .send()
-        .await;
-    read(response).await
-}
-
-async fn post(
-    client: &Client,
-    session: &Session,
-    path: &str,
-    form: &[(&str, &str)],
-) -> (u16, String, Option<String>) {
-    let body = serde_urlencoded::to_string(form).expect("a form");
-    let response = client
-        .post(path)
-        .header("cookie", &session.cookie)
-        .content_type("application/x-www-form-urlencoded")
-        .body(body)
-        .send()
-        .await;
-    let location = response
-        .0
-        .headers()
-        .get("location")
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_owned);
-    let (status, body) = read(response).await;
-    (status, body, location)
-}
-
-async fn read(response: TestResponse) -> (u16, String) {
-    let status = response.0.status().as_u16();
-    let body = response
-        .0
-        .into_body()
-        .into_string()
-        .await
-        .expect("a text body");
-    (status, body)
-}
-
-/// The CSRF token of a page's forms.
-fn csrf(page: &str) -> String {
-    let marker = "name=\"csrf\" value=\"";
-    let start = page.find(marker).expect("a form with a CSRF token") + marker.len();
-    let end = page[start..].find('"').expect("the end of the token") + start;
-    page[start..end].to_owned()
-}
-
-/// The HTML-escaped form of a text, as askama writes it.
-fn escaped(text: &str) -> String {
-    text.replace('&', "&#38;")
-        .replace('<', "&#60;")
-        .replace('>', "&#62;")
-        .replace('"', "&#34;")
-        .replace('\'', "&#39;")
-}
+use support::{client, content, csrf, escaped, get, grant, post, sign_in};
 
 async fn signin_links(store: &Store) -> Vec<SigninLink> {
     store
@@ -140,37 +31,6 @@ async fn signin_links(store: &Store) -> Vec<SigninLink> {
         .into_iter()
         .map(|(_, link)| link)
         .collect()
-}
-
-fn content(w: &TwoMinisters, paragraph: &str) -> ReleaseContent {
-    ReleaseContent::parse(ContentInput {
-        language: "sv".into(),
-        responsible_minister_id: Some(w.a.clone()),
-        title: "Svensk-indiskt FN-initiativ fortsätter att leda klimatomställningen".into(),
-        lead: "Närmare ett hundratal deltagare möts idag i Stockholm.".into(),
-        body: vec![
-            Block::Paragraph {
-                text: paragraph.into(),
-            },
-            Block::Quote {
-                speaker_id: w.a.clone(),
-                text: "Sverige ska axla det internationella klimatledarskapet".into(),
-            },
-            Block::Quote {
-                speaker_id: w.b.clone(),
-                text: "Industrin måste ställa om.".into(),
-            },
-        ],
-        contacts: vec![Contact {
-            name: "Tove Kullenberg".into(),
-            role: Some("Pressekreterare".into()),
-            phone: Some("08-405 10 00".into()),
-            mobile: None,
-            email: None,
-        }],
-        ..ContentInput::default()
-    })
-    .expect("content")
 }
 
 async fn act(w: &TwoMinisters, who: &Viewer, r: &StoredRelease, command: Command) -> StoredRelease {
