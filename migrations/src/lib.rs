@@ -19,6 +19,7 @@ mod m20261203_000005_signoff_links;
 mod m20261204_000006_newsroom;
 mod m20261204_000007_notifications;
 mod m20261204_000008_scheduler_heartbeats;
+mod m20261204_000009_review_deadlines;
 
 /// The hash the audit chain starts from: 64 zeros, the value `audit_head.hash` holds before
 /// the first audit entry is written.
@@ -40,6 +41,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261204_000006_newsroom::Migration),
             Box::new(m20261204_000007_notifications::Migration),
             Box::new(m20261204_000008_scheduler_heartbeats::Migration),
+            Box::new(m20261204_000009_review_deadlines::Migration),
         ]
     }
 }

@@ -17,7 +17,8 @@ use crate::render::render;
 use crate::sending::{SendError, Sender};
 
 /// How often the worker runs the readiness check of near embargoes
-/// (`Store::check_readiness`).
+/// (`Store::check_readiness`) and looks for near review deadlines
+/// (`Store::send_deadline_reminders`).
 const READINESS_CHECK_EVERY: Duration = Duration::from_secs(15);
 
 /// What one [`MailWorker::run_once`] did.
@@ -95,6 +96,9 @@ impl MailWorker {
             if last_readiness_check.is_none_or(|at| at.elapsed() >= READINESS_CHECK_EVERY) {
                 if let Err(error) = self.store.check_readiness().await {
                     tracing::warn!(%error, "the readiness check of near embargoes failed");
+                }
+                if let Err(error) = self.store.send_deadline_reminders().await {
+                    tracing::warn!(%error, "could not queue the review deadline reminders");
                 }
                 last_readiness_check = Some(std::time::Instant::now());
             }

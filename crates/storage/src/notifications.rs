@@ -48,8 +48,8 @@ use crate::audit;
 use crate::clock::{from_micros, micros};
 use crate::directory::admin_entry;
 use crate::entity::{
-    departments, mail_queue, office_emails, people, releases, scheduler_heartbeats, sessions,
-    tokens, user_emails,
+    departments, mail_queue, office_emails, people, releases, review_deadlines,
+    scheduler_heartbeats, sessions, tokens, user_emails,
 };
 use crate::error::{StorageError, StorageResult};
 use crate::store::Store;
@@ -752,6 +752,225 @@ impl Store {
     }
 }
 
+/// How long before a review deadline the offices that have not answered are reminded, unless
+/// [`set_review_reminder_lead`] says otherwise.
+pub const DEFAULT_REVIEW_REMINDER_LEAD: Duration = Duration::from_secs(2 * 60 * 60);
+
+static REVIEW_REMINDER_SECS: std::sync::atomic::AtomicU64 =
+    std::sync::atomic::AtomicU64::new(DEFAULT_REVIEW_REMINDER_LEAD.as_secs());
+
+/// Sets, for this process, how long before a review deadline the reminders go out (the
+/// `review_reminder_minutes` setting).
+pub fn set_review_reminder_lead(lead: Duration) {
+    REVIEW_REMINDER_SECS.store(lead.as_secs(), std::sync::atomic::Ordering::Relaxed);
+}
+
+/// This process's review reminder lead.
+pub fn review_reminder_lead() -> Duration {
+    Duration::from_secs(REVIEW_REMINDER_SECS.load(std::sync::atomic::Ordering::Relaxed))
+}
+
+impl Store {
+    /// Sets (or, with `None`, removes) the review deadline of release `release_id`, as `viewer`
+    /// (the release's drafters and editors, admins: `FORBIDDEN` for other roles that see it,
+    /// `NOT_FOUND` for those who do not), if `expected_version` is current. Only in `DRAFT` or
+    /// `IN_REVIEW` (`INVALID_TRANSITION` otherwise); the deadline must lie in the future
+    /// (`VALIDATION` on `deadline`). Audited as `setReviewDeadline`; the release's version does
+    /// not change.
+    pub async fn set_review_deadline(
+        &self,
+        viewer: &pressroom_domain::visibility::Viewer,
+        release_id: &str,
+        expected_version: i32,
+        deadline: Option<DateTime<Utc>>,
+    ) -> StorageResult<Option<DateTime<Utc>>> {
+        let now = self.now();
+        let txn = self.begin_write().await?;
+        let stored =
+            crate::releases::load_for_write(&txn, viewer, release_id, Some(expected_version), now)
+                .await?;
+        if !pressroom_domain::signoff::manages_links(viewer, &stored.department_id) {
+            return Err(pressroom_domain::DomainError::Forbidden(
+                "only the release's drafters and editors, and admins, set its review deadline"
+                    .into(),
+            )
+            .into());
+        }
+        if !matches!(stored.state, State::Draft | State::InReview) {
+            return Err(pressroom_domain::DomainError::InvalidTransition {
+                action: Action::SubmitForReview,
+                state: stored.state,
+            }
+            .into());
+        }
+        if deadline.is_some_and(|at| at <= now) {
+            return Err(StorageError::validation(
+                "deadline",
+                "must lie in the future",
+            ));
+        }
+        review_deadlines::Entity::delete_by_id(release_id.to_owned())
+            .exec(&txn)
+            .await?;
+        if let Some(at) = deadline {
+            review_deadlines::ActiveModel {
+                release_id: Set(release_id.to_owned()),
+                deadline: Set(micros(at)),
+                set_by: Set(viewer.user_name.clone()),
+                set_at: Set(micros(now)),
+            }
+            .insert(&txn)
+            .await?;
+        }
+        let details: BTreeMap<String, Value> =
+            [("deadline".to_owned(), json!(deadline.map(format_instant)))]
+                .into_iter()
+                .collect();
+        audit::append(
+            &txn,
+            audit::NewEntry {
+                actor: &viewer.user_name,
+                action: "setReviewDeadline",
+                release_id: Some(release_id),
+                from_state: Some(stored.state.as_str()),
+                to_state: Some(stored.state.as_str()),
+                revision: Some(stored.revision),
+                details: &details,
+            },
+            now,
+        )
+        .await?;
+        txn.commit().await?;
+        Ok(deadline.map(crate::clock::truncate))
+    }
+
+    /// The review deadlines of these releases, keyed by release id (one query). The caller has
+    /// already decided that the viewer sees these releases beyond the public.
+    pub async fn review_deadlines(
+        &self,
+        release_ids: &[String],
+    ) -> StorageResult<HashMap<String, DateTime<Utc>>> {
+        if release_ids.is_empty() {
+            return Ok(HashMap::new());
+        }
+        Ok(review_deadlines::Entity::find()
+            .filter(review_deadlines::Column::ReleaseId.is_in(release_ids.iter().cloned()))
+            .all(self.connection())
+            .await?
+            .into_iter()
+            .map(|m| (m.release_id, from_micros(m.deadline)))
+            .collect())
+    }
+
+    /// Reminds every office with an address that has not approved the current revision of a
+    /// release in review whose deadline is within the reminder lead (see
+    /// [`set_review_reminder_lead`]): once per release, deadline and office, however many
+    /// replicas look. Returns the reminders queued now. Takes no write lock when no deadline is
+    /// near.
+    pub async fn send_deadline_reminders(&self) -> StorageResult<u64> {
+        let now = self.now();
+        let lead = chrono::Duration::from_std(review_reminder_lead()).unwrap_or_default();
+        let near = |now: DateTime<Utc>| {
+            Condition::all()
+                .add(review_deadlines::Column::Deadline.gt(micros(now)))
+                .add(review_deadlines::Column::Deadline.lte(micros(now + lead)))
+        };
+        let any: Option<String> = review_deadlines::Entity::find()
+            .select_only()
+            .column(review_deadlines::Column::ReleaseId)
+            .filter(near(now))
+            .limit(1)
+            .into_tuple()
+            .one(self.connection())
+            .await?;
+        if any.is_none() {
+            return Ok(0);
+        }
+        let txn = self.begin_write().await?;
+        let now = self.now();
+        let deadlines: HashMap<String, i64> = review_deadlines::Entity::find()
+            .filter(near(now))
+            .all(&txn)
+            .await?
+            .into_iter()
+            .map(|m| (m.release_id, m.deadline))
+            .collect();
+        let rows = releases::Entity::find()
+            .filter(releases::Column::Id.is_in(deadlines.keys().cloned()))
+            .filter(releases::Column::State.eq(State::InReview.as_str()))
+            .into_partial_model::<releases::Row>()
+            .all(&txn)
+            .await?;
+        let ids: Vec<String> = rows.iter().map(|r| r.id.clone()).collect();
+        let mut approvals = crate::releases::load_approvals_of(&txn, &ids).await?;
+        let addresses: HashMap<String, String> = office_emails::Entity::find()
+            .all(&txn)
+            .await?
+            .into_iter()
+            .map(|m| (m.person_id, m.email))
+            .collect();
+        let names: HashMap<String, String> = people::Entity::find()
+            .filter(people::Column::Id.is_in(addresses.keys().cloned()))
+            .all(&txn)
+            .await?
+            .into_iter()
+            .map(|p| (p.id, p.name))
+            .collect();
+        let departments: HashMap<String, departments::Model> = departments::Entity::find()
+            .all(&txn)
+            .await?
+            .into_iter()
+            .map(|d| (d.id.clone(), d))
+            .collect();
+        let mut mails = Vec::new();
+        for row in rows {
+            let stored = crate::releases::StoredRelease::from_model(row)?;
+            let records = approvals.remove(&stored.id).unwrap_or_default();
+            let release = stored.into_domain(records);
+            let Some(&deadline) = deadlines.get(&release.id) else {
+                continue;
+            };
+            let waiting = standings(
+                &release.approvals,
+                &release.content,
+                &release.content_hash,
+                release.revision,
+            )
+            .into_iter()
+            .filter(|s| s.status != ApprovalStatus::Approved)
+            .map(|s| s.office_id);
+            for office in waiting {
+                let (Some(recipient), Some(name)) = (addresses.get(&office), names.get(&office))
+                else {
+                    continue;
+                };
+                let mut payload = release_payload(
+                    &release,
+                    departments.get(&release.department_id),
+                    "scheduler",
+                );
+                payload.insert("office".into(), json!(name));
+                payload.insert(
+                    "deadline".into(),
+                    json!(format_instant(from_micros(deadline))),
+                );
+                mails.push(NewMail {
+                    dedupe_key: Some(format!("deadline:{}:{deadline}:{office}", release.id)),
+                    recipient: recipient.clone(),
+                    kind: MailKind::DeadlineReminder,
+                    release_id: release.id.clone(),
+                    language: mail_language(&release).to_owned(),
+                    payload: Value::Object(payload),
+                    secret: None,
+                });
+            }
+        }
+        let queued = insert_mails(&txn, mails, now).await?;
+        txn.commit().await?;
+        Ok(queued)
+    }
+}
+
 /// A duration in stored microseconds.
 fn micros_of(duration: Duration) -> i64 {
     i64::try_from(duration.as_micros()).unwrap_or(i64::MAX)
@@ -1082,6 +1301,10 @@ async fn signoff_requests(
         .map(|p| (p.id, p.name))
         .collect();
     let expires_at = now + chrono::Duration::hours(DEFAULT_EXPIRES_IN_HOURS);
+    let deadline = review_deadlines::Entity::find_by_id(release.id.clone())
+        .one(txn)
+        .await?
+        .map(|d| d.deadline);
     for office in waiting {
         let (Some(recipient), Some(name)) = (addresses.get(&office), names.get(&office)) else {
             continue;
@@ -1093,6 +1316,9 @@ async fn signoff_requests(
         let mut payload = release_payload(release, department, actor);
         payload.insert("office".into(), json!(name));
         payload.insert("signoffLinkId".into(), json!(link.id));
+        if let Some(at) = deadline {
+            payload.insert("deadline".into(), json!(format_instant(from_micros(at))));
+        }
         payload.insert("expiresAt".into(), json!(format_instant(expires_at)));
         mails.push(NewMail {
             recipient: recipient.clone(),

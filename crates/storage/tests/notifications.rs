@@ -535,3 +535,80 @@ async fn a_newsroom_user_without_a_token_hears_while_their_session_lives() {
         db.cleanup().await;
     }
 }
+
+#[tokio::test]
+async fn offices_that_have_not_answered_are_reminded_once_before_the_review_deadline() {
+    for db in test_databases().await {
+        let w = world(&db.url).await;
+        w.store
+            .set_office_email("admin", &w.b, Some("kansli.b@gov.example.se"))
+            .await
+            .expect("office address");
+        let r = w
+            .store
+            .create_release(
+                &w.drafter,
+                "miljodepartementet",
+                content(&w, "Högnivåmötet"),
+            )
+            .await
+            .expect("create");
+        let deadline = w.store.now() + chrono::Duration::hours(6);
+        let error = w
+            .store
+            .set_review_deadline(&w.office_a, &r.id, r.version, Some(deadline))
+            .await
+            .expect_err("an office does not set deadlines");
+        assert!(
+            matches!(error.code().as_str(), "FORBIDDEN" | "NOT_FOUND"),
+            "{error:?}"
+        );
+        let past = w
+            .store
+            .set_review_deadline(&w.drafter, &r.id, r.version, Some(w.store.now()))
+            .await
+            .expect_err("in the past");
+        assert_eq!(past.code(), "VALIDATION");
+        w.store
+            .set_review_deadline(&w.drafter, &r.id, r.version, Some(deadline))
+            .await
+            .expect("deadline");
+        let r = w
+            .store
+            .act(&w.drafter, &r.id, r.version, Command::SubmitForReview, None)
+            .await
+            .expect("submit");
+        let requests = claim(&w.store).await;
+        assert_eq!(requests.len(), 2);
+        assert!(
+            requests
+                .iter()
+                .all(|m| m.payload["deadline"].as_str().is_some()),
+            "the requests name the deadline"
+        );
+        sent(&w.store, &requests).await;
+        w.store
+            .act(&w.office_a, &r.id, r.version, Command::Approve, None)
+            .await
+            .expect("approve a");
+        assert_eq!(
+            w.store.send_deadline_reminders().await.expect("look"),
+            0,
+            "not yet"
+        );
+        w.clock.set(deadline - chrono::Duration::minutes(90));
+        assert_eq!(w.store.send_deadline_reminders().await.expect("look"), 1);
+        assert_eq!(
+            w.store.send_deadline_reminders().await.expect("look"),
+            0,
+            "once"
+        );
+        let reminders = claim(&w.store).await;
+        assert_eq!(
+            recipients(&reminders, MailKind::DeadlineReminder),
+            ["kansli.b@gov.example.se"],
+            "only the office that has not answered"
+        );
+        db.cleanup().await;
+    }
+}

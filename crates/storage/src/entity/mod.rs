@@ -19,6 +19,7 @@ pub mod release_offices;
 pub mod release_revisions;
 pub mod release_topics;
 pub mod releases;
+pub mod review_deadlines;
 pub mod scheduler_heartbeats;
 pub mod sessions;
 pub mod signin_links;
