@@ -169,6 +169,15 @@ impl TestApp {
         tail(&log, LOG_TAIL_CHARS)
     }
 
+    /// The URL of the metrics listener (`http://127.0.0.1:PORT/metrics`) when the server was
+    /// started with `--metrics-listen`: it prints `metrics on <url>` before `listening on`.
+    pub fn metrics_url(&self) -> Option<String> {
+        let log = self.server_log.lock().map(|log| log.clone()).ok()?;
+        log.lines()
+            .find_map(|line| line.strip_prefix("stdout: metrics on "))
+            .map(|url| url.trim().to_owned())
+    }
+
     /// Fails unless `GET /healthz`, sent as a load balancer sends it (no body, no
     /// `Content-Length`), answers 200.
     pub async fn assert_healthy(&self) {

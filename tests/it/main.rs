@@ -46,6 +46,7 @@ mod departments;
 mod embargo;
 mod health;
 mod lifecycle_errors;
+mod metrics;
 mod notifications;
 mod publish_flow;
 mod roles;

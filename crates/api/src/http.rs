@@ -1,5 +1,7 @@
 //! HTTP: every route (`app_with`, the whole route table in one place), GraphiQL, the WebSocket
-//! endpoint for subscriptions, metrics and health checks. Who may call is in two files beside
+//! endpoint for subscriptions and health checks; and, apart, the metrics (`metrics_app`), which
+//! are served on a listener of their own (the `metrics_listen` setting), never on the API's.
+//! Who may call is in two files beside
 //! this one: `http/auth.rs` resolves the bearer token of a request or of a WebSocket's
 //! `connection_init`, and `http/rate_limit.rs` holds the per-token and per-address budgets. The
 //! GraphQL endpoint itself (`GET` and `POST /graphql`, per the GraphQL-over-HTTP
@@ -134,6 +136,18 @@ impl Default for HttpConfig {
     }
 }
 
+/// `GET /metrics` alone: the Prometheus text of this process, for a listener of its own.
+///
+/// The metrics show per-field operation counts and the state of the database pool, which is
+/// nobody's business on the public listener, so [`app_with`] does not serve them: `pressroom
+/// serve --metrics-listen 127.0.0.1:9090` serves this endpoint on a second address that only
+/// Prometheus reaches (a loopback or private interface, or a port the firewall keeps closed).
+pub fn metrics_app(store: Store) -> impl Endpoint {
+    // Registered now, so that the API's metrics are listed before its first request.
+    let _ = crate::metrics::Metrics::get();
+    Route::new().at("/metrics", get(metrics)).data(store)
+}
+
 /// Every HTTP route of Pressroom over `store`, with the default [`HttpConfig`].
 pub fn app(store: Store) -> impl Endpoint {
     app_with(store, HttpConfig::default())
@@ -177,8 +191,7 @@ pub fn app_with(store: Store, config: HttpConfig) -> impl Endpoint {
         .at(
             "/static/pressroom.css",
             get(crate::public::pages::stylesheet),
-        )
-        .at("/metrics", get(metrics));
+        );
     // The newsroom: its own pages under /newsroom, on the same store and the same middleware.
     let routes = match config.newsroom.clone() {
         Some(newsroom) => routes.nest(

@@ -1,10 +1,11 @@
 //! `/metrics` counts HTTP requests by route pattern, GraphQL operations by type, first root field
-//! and outcome, and shows the database pool. The registry is per process, so this file holds a
+//! and outcome, and shows the database pool. It is served by `metrics_app` (the metrics
+//! listener), never by the API's routes. The registry is per process, so this file holds a
 //! single test: no other test in its process moves the counters it reads.
 
 use poem::http::StatusCode;
 use poem::test::TestClient;
-use pressroom_api::http::{HttpConfig, app_with};
+use pressroom_api::http::{HttpConfig, app_with, metrics_app};
 use pressroom_storage::Store;
 use pressroom_test_support::database::{Backend, EmptyDatabase};
 use serde_json::json;
@@ -26,9 +27,16 @@ async fn metrics_count_http_requests_graphql_operations_and_show_the_pool() {
     let database = EmptyDatabase::create(&Backend::Sqlite).await;
     let store = Store::connect(&database.url).await.expect("connect");
     store.migrate().await.expect("migrate");
-    let client = TestClient::new(app_with(store, HttpConfig::default()));
+    let client = TestClient::new(app_with(store.clone(), HttpConfig::default()));
+    let metrics = TestClient::new(metrics_app(store));
+    // Before the first scrape, so that the counters below do not see this request.
+    client
+        .get("/metrics")
+        .send()
+        .await
+        .assert_status(StatusCode::NOT_FOUND);
     let scrape = || async {
-        let response = client.get("/metrics").send().await;
+        let response = metrics.get("/metrics").send().await;
         response.assert_status_is_ok();
         response.0.into_body().into_string().await.expect("text")
     };

@@ -1199,9 +1199,17 @@ impl World {
     }
 }
 
-/// The cache's hits so far, read from `/metrics` (a process-wide counter).
+/// The cache's hits so far, read from the metrics listener's `/metrics` (a process-wide counter).
 async fn cache_hits(w: &World) -> f64 {
-    let metrics = w.get("/metrics").await.body;
+    let metrics = TestClient::new(pressroom_api::http::metrics_app(w.store.clone()))
+        .get("/metrics")
+        .send()
+        .await
+        .0
+        .into_body()
+        .into_string()
+        .await
+        .expect("a UTF-8 body");
     metrics
         .lines()
         .find_map(|line| {

@@ -57,7 +57,7 @@ enum Command {
     /// Serve the GraphQL API and the HTTP surfaces, with the embedded scheduler (runs migrations first).
     Serve(ServeArgs),
     /// Run only the scheduler, which publishes embargoed releases at their instant.
-    Scheduler(SchedulerArgs),
+    Scheduler(SchedulerCommandArgs),
     /// Apply every pending database migration.
     Migrate,
     /// Manage API tokens.
@@ -91,11 +91,33 @@ struct ListenArgs {
     listen: Option<String>,
 }
 
+/// Where the metrics are served.
+#[derive(Debug, Args)]
+struct MetricsArgs {
+    /// Address of a second listener that serves only GET /metrics (Prometheus text), `host:port`,
+    /// e.g. 127.0.0.1:9090; keep it where only Prometheus reaches it (the API's listener never
+    /// serves the metrics); port 0 picks a free port (the real one is printed)
+    /// [key metrics_listen, env PRESSROOM_METRICS_LISTEN; default none: no metrics served].
+    #[arg(long)]
+    metrics_listen: Option<String>,
+}
+
+/// Options of `scheduler`.
+#[derive(Debug, Args)]
+struct SchedulerCommandArgs {
+    #[command(flatten)]
+    scheduler: SchedulerArgs,
+    #[command(flatten)]
+    metrics: MetricsArgs,
+}
+
 /// Options of `serve`.
 #[derive(Debug, Args)]
 struct ServeArgs {
     #[command(flatten)]
     listen: ListenArgs,
+    #[command(flatten)]
+    metrics: MetricsArgs,
     /// Do not run the embedded scheduler (run `pressroom scheduler` elsewhere instead)
     /// [key embedded_scheduler = false, env PRESSROOM_EMBEDDED_SCHEDULER=false].
     #[arg(long)]
@@ -320,6 +342,7 @@ impl Cli {
         let scheduler = match &self.command {
             Command::Serve(args) => {
                 overrides.listen = args.listen.listen.clone();
+                overrides.metrics_listen = args.metrics.metrics_listen.clone();
                 overrides.embedded_scheduler = args.no_scheduler.then_some(false);
                 overrides.deliver_webhooks = args.no_webhooks.then_some(false);
                 overrides.webhook_refuse_private_addresses =
@@ -334,7 +357,10 @@ impl Cli {
                 overrides.signoff_link_max_hours = args.links.signoff_link_max_hours;
                 Some(&args.scheduler)
             }
-            Command::Scheduler(args) => Some(args),
+            Command::Scheduler(args) => {
+                overrides.metrics_listen = args.metrics.metrics_listen.clone();
+                Some(&args.scheduler)
+            }
             Command::User(UserCommand::Link(args)) => {
                 overrides.public_base_url = args.public_base_url.clone();
                 None
@@ -420,8 +446,13 @@ async fn run(command: Command, settings: Settings) -> anyhow::Result<ExitCode> {
                     "newsroom_csrf_key is not set: this process drew a random key, so newsroom forms opened on another replica are refused; set one key on every replica"
                 );
             }
+            let metrics = match settings.metrics_listen() {
+                Some(address) => Some(serve::MetricsListener::bind(address).await?),
+                None => None,
+            };
             serve::bind(&settings.listen)
                 .await?
+                .with_metrics(metrics)
                 .with_webhooks(webhooks)
                 .with_mail(settings.mail()?)
                 .with_shutdown_grace(settings.shutdown_grace())
@@ -439,7 +470,11 @@ async fn run(command: Command, settings: Settings) -> anyhow::Result<ExitCode> {
         }
         Command::Scheduler(_) => {
             let store = open_store(url).await?;
-            serve::run_scheduler(store, settings.scheduler()).await?;
+            let metrics = match settings.metrics_listen() {
+                Some(address) => Some(serve::MetricsListener::bind(address).await?),
+                None => None,
+            };
+            serve::run_scheduler(store, settings.scheduler(), metrics).await?;
         }
         Command::Token(TokenCommand::Create(args)) => {
             let store = open_store(url).await?;

@@ -3,6 +3,10 @@
 //! Binding and serving are separate steps so that `demo` can print its welcome (which contains
 //! the URL) after the port is known and before the server runs, through the same code path as
 //! `serve`.
+//!
+//! The metrics (`GET /metrics`) are never served on the API's address: with the `metrics_listen`
+//! setting, `serve` and `scheduler` bind a second listener that serves them alone
+//! ([`MetricsListener`]), and print `metrics on <url>` before they announce themselves.
 
 use std::time::Duration;
 
@@ -20,6 +24,8 @@ use crate::write_stdout;
 pub(crate) struct BoundServer {
     acceptor: TcpAcceptor,
     url: String,
+    /// The metrics listener; `None` serves no metrics.
+    metrics: Option<MetricsListener>,
     /// The webhook delivery worker's settings; `None` delivers no webhooks from this process.
     webhooks: Option<WebhookConfig>,
     /// The mail worker's settings; `None` sends no e-mail from this process.
@@ -34,8 +40,49 @@ pub(crate) struct BoundServer {
 /// `shutdown_grace_secs` setting says otherwise.
 pub(crate) const DEFAULT_SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
 
-/// Binds `listen` (`host:port`; port 0 picks a free port).
-pub(crate) async fn bind(listen: &str) -> anyhow::Result<BoundServer> {
+/// A bound listener that will serve `GET /metrics` alone (the `metrics_listen` setting).
+pub(crate) struct MetricsListener {
+    acceptor: TcpAcceptor,
+    url: String,
+}
+
+impl MetricsListener {
+    /// Binds `listen` (`host:port`; port 0 picks a free port).
+    pub(crate) async fn bind(listen: &str) -> anyhow::Result<Self> {
+        let (acceptor, url) = bind_address(listen)
+            .await
+            .context("cannot serve the metrics (metrics_listen)")?;
+        Ok(Self { acceptor, url })
+    }
+
+    /// Prints `metrics on <url>/metrics` to stdout and serves the metrics of this process until
+    /// `stop` turns true, in a task of its own.
+    fn spawn(
+        self,
+        store: Store,
+        mut stop: watch::Receiver<bool>,
+    ) -> anyhow::Result<tokio::task::JoinHandle<()>> {
+        write_stdout(&format!("metrics on {}/metrics\n", self.url))?;
+        tracing::info!(url = %self.url, "serving metrics");
+        Ok(tokio::spawn(async move {
+            let served = poem::Server::new_with_acceptor(self.acceptor)
+                .run_with_graceful_shutdown(
+                    pressroom_api::http::metrics_app(store),
+                    async move {
+                        let _ = stop.wait_for(|stop| *stop).await;
+                    },
+                    Some(Duration::from_secs(1)),
+                )
+                .await;
+            if let Err(error) = served {
+                tracing::error!(%error, "the metrics listener stopped with an error");
+            }
+        }))
+    }
+}
+
+/// Binds `listen` and returns the acceptor with the base URL of the address it got.
+async fn bind_address(listen: &str) -> anyhow::Result<(TcpAcceptor, String)> {
     let acceptor = TcpListener::bind(listen.to_owned())
         .into_acceptor()
         .await
@@ -45,9 +92,16 @@ pub(crate) async fn bind(listen: &str) -> anyhow::Result<BoundServer> {
         .into_iter()
         .find_map(|local| local.as_socket_addr().copied())
         .with_context(|| format!("listening on {listen} gave no socket address"))?;
+    Ok((acceptor, format!("http://{address}")))
+}
+
+/// Binds `listen` (`host:port`; port 0 picks a free port).
+pub(crate) async fn bind(listen: &str) -> anyhow::Result<BoundServer> {
+    let (acceptor, url) = bind_address(listen).await?;
     Ok(BoundServer {
         acceptor,
-        url: format!("http://{address}"),
+        url,
+        metrics: None,
         webhooks: Some(WebhookConfig::default()),
         mail: None,
         // The newsroom with a key of this process, until `with_http` gives the configured one.
@@ -70,6 +124,12 @@ impl BoundServer {
     /// Replaces the HTTP settings (CORS, request timeout).
     pub(crate) fn with_http(mut self, http: pressroom_api::http::HttpConfig) -> Self {
         self.http = http;
+        self
+    }
+
+    /// Serves the metrics on `metrics` (`None`: serve no metrics).
+    pub(crate) fn with_metrics(mut self, metrics: Option<MetricsListener>) -> Self {
+        self.metrics = metrics;
         self
     }
 
@@ -115,6 +175,10 @@ impl BoundServer {
             .map(|config| tokio::spawn(Scheduler::new(store.clone(), config).run(stop.clone())));
         let webhooks = webhooks.map(|worker| tokio::spawn(worker.run(stop.clone())));
         let mail = mail.map(|worker| tokio::spawn(worker.run(stop.clone())));
+        let metrics = self
+            .metrics
+            .map(|metrics| metrics.spawn(store.clone(), stop.clone()))
+            .transpose()?;
         write_stdout(&format!("listening on {}\n", self.url))?;
         tracing::info!(
             url = %self.url,
@@ -150,18 +214,36 @@ impl BoundServer {
         {
             tracing::error!(%error, "the mail task failed");
         }
+        if let Some(metrics) = metrics
+            && let Err(error) = metrics.await
+        {
+            tracing::error!(%error, "the metrics task failed");
+        }
         close(closing).await;
         Ok(())
     }
 }
 
-/// Runs the scheduler alone until Ctrl-C or SIGTERM (`pressroom scheduler`).
-pub(crate) async fn run_scheduler(store: Store, config: SchedulerConfig) -> anyhow::Result<()> {
+/// Runs the scheduler alone until Ctrl-C or SIGTERM (`pressroom scheduler`), with its metrics
+/// on `metrics` when given.
+pub(crate) async fn run_scheduler(
+    store: Store,
+    config: SchedulerConfig,
+    metrics: Option<MetricsListener>,
+) -> anyhow::Result<()> {
     let stop = shutdown_channel();
     let closing = store.clone();
+    let metrics = metrics
+        .map(|metrics| metrics.spawn(store.clone(), stop.clone()))
+        .transpose()?;
     let running = tokio::spawn(Scheduler::new(store, config).run(stop));
     write_stdout("scheduler running\n")?;
     running.await.context("the scheduler task failed")?;
+    if let Some(metrics) = metrics
+        && let Err(error) = metrics.await
+    {
+        tracing::error!(%error, "the metrics task failed");
+    }
     close(closing).await;
     Ok(())
 }

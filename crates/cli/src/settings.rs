@@ -49,6 +49,10 @@ pub struct Settings {
     pub log_format: LogFormat,
     /// `host:port` that `serve` and `demo` listen on; port 0 picks a free port.
     pub listen: String,
+    /// `host:port` of a second listener that serves only `GET /metrics` (Prometheus text), e.g.
+    /// `127.0.0.1:9090`, for `serve` and `scheduler`; absent: no metrics are served. Never the
+    /// address of `listen`: the metrics are not for the public.
+    pub metrics_listen: Option<String>,
     /// Whether `serve` runs the scheduler in its own process.
     pub embedded_scheduler: bool,
     /// Whether `serve` delivers webhooks from its own process.
@@ -103,6 +107,7 @@ impl Default for Settings {
             database_url: DEFAULT_DATABASE_URL.to_owned(),
             log_format: LogFormat::Text,
             listen: DEFAULT_LISTEN.to_owned(),
+            metrics_listen: None,
             embedded_scheduler: true,
             deliver_webhooks: true,
             webhook_refuse_private_addresses: false,
@@ -130,10 +135,11 @@ impl Default for Settings {
 }
 
 /// Every key, in the order of [`Settings`]; an environment variable is read only for these.
-pub const KEYS: [&str; 22] = [
+pub const KEYS: [&str; 23] = [
     "database_url",
     "log_format",
     "listen",
+    "metrics_listen",
     "embedded_scheduler",
     "deliver_webhooks",
     "webhook_refuse_private_addresses",
@@ -161,6 +167,7 @@ pub struct Overrides {
     pub database_url: Option<String>,
     pub log_format: Option<LogFormat>,
     pub listen: Option<String>,
+    pub metrics_listen: Option<String>,
     pub embedded_scheduler: Option<bool>,
     pub deliver_webhooks: Option<bool>,
     pub webhook_refuse_private_addresses: Option<bool>,
@@ -211,6 +218,7 @@ impl Settings {
             .set_override_option("database_url", o.database_url.clone())?
             .set_override_option("log_format", o.log_format.map(LogFormat::key))?
             .set_override_option("listen", o.listen.clone())?
+            .set_override_option("metrics_listen", o.metrics_listen.clone())?
             .set_override_option("embedded_scheduler", o.embedded_scheduler)?
             .set_override_option("deliver_webhooks", o.deliver_webhooks)?
             .set_override_option(
@@ -297,6 +305,15 @@ impl Settings {
         if self.listen.trim().is_empty() {
             bail!("invalid configuration: listen is empty");
         }
+        if let Some(metrics) = self.metrics_listen()
+            && metrics == self.listen.trim()
+            && !metrics.ends_with(":0")
+        {
+            bail!(
+                "invalid configuration: metrics_listen is the address of listen ({metrics}); \
+                 the metrics need a listener of their own"
+            );
+        }
         Ok(())
     }
 
@@ -310,6 +327,14 @@ impl Settings {
             shown.newsroom_csrf_key = Some("***".to_owned());
         }
         toml::to_string(&shown).context("cannot write the settings as TOML")
+    }
+
+    /// The address of the metrics listener; `None` when unset or empty (no metrics served).
+    pub fn metrics_listen(&self) -> Option<&str> {
+        self.metrics_listen
+            .as_deref()
+            .map(str::trim)
+            .filter(|address| !address.is_empty())
     }
 
     /// The request timeout.
@@ -616,6 +641,40 @@ mod tests {
         .expect("the printed settings are a valid file");
         assert_eq!(again.rate_limit_per_minute, NonZeroU32::new(600));
         assert_eq!(again.listen, settings.listen);
+    }
+
+    #[test]
+    fn metrics_are_served_only_on_a_listener_of_their_own() {
+        let none = Settings::load(None, &env(&[]), &Overrides::default()).expect("defaults");
+        assert_eq!(
+            none.metrics_listen(),
+            None,
+            "no metrics listener by default"
+        );
+        let set = Settings::load(
+            None,
+            &env(&[("PRESSROOM_METRICS_LISTEN", "127.0.0.1:9090")]),
+            &Overrides::default(),
+        )
+        .expect("valid");
+        assert_eq!(set.metrics_listen(), Some("127.0.0.1:9090"));
+        let empty = Settings::load(
+            None,
+            &env(&[("PRESSROOM_METRICS_LISTEN", " ")]),
+            &Overrides::default(),
+        )
+        .expect("an empty value is unset");
+        assert_eq!(empty.metrics_listen(), None);
+        let same = Settings::load(
+            None,
+            &env(&[
+                ("PRESSROOM_LISTEN", "0.0.0.0:8080"),
+                ("PRESSROOM_METRICS_LISTEN", "0.0.0.0:8080"),
+            ]),
+            &Overrides::default(),
+        )
+        .expect_err("the API's own address is refused");
+        assert!(format!("{same:#}").contains("metrics_listen"), "{same:#}");
     }
 
     #[test]

@@ -271,14 +271,18 @@ pub async fn start_scheduler(backend: &str, database_url: &str, args: &[&str]) -
         panic!("[{backend}] the scheduler's stdout is piped")
     };
     let mut lines = BufReader::new(stdout).lines();
-    let line = tokio::time::timeout(STARTUP_TIMEOUT, lines.next_line())
-        .await
-        .unwrap_or_else(|_| panic!("[{backend}] the scheduler did not start in time"));
-    assert_eq!(
-        line.ok().flatten().as_deref(),
-        Some("scheduler running"),
-        "[{backend}] the scheduler did not say it runs"
-    );
+    // Lines before it (`metrics on …` with `--metrics-listen`) are not the signal.
+    let running = tokio::time::timeout(STARTUP_TIMEOUT, async {
+        while let Ok(Some(line)) = lines.next_line().await {
+            if line.trim() == "scheduler running" {
+                return true;
+            }
+        }
+        false
+    })
+    .await
+    .unwrap_or_else(|_| panic!("[{backend}] the scheduler did not start in time"));
+    assert!(running, "[{backend}] the scheduler did not say it runs");
     tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
     child
 }
