@@ -25,15 +25,15 @@ pub struct RequestContext {
     fixed_now: Option<DateTime<Utc>>,
     store: Store,
     /// Departments by id.
-    pub departments: DataLoader<StoreLoader, HashMapCache>,
+    pub departments: DataLoader<DepartmentLoader, HashMapCache>,
     /// People by id.
-    pub people: DataLoader<StoreLoader, HashMapCache>,
+    pub people: DataLoader<PersonLoader, HashMapCache>,
     /// Approval records by release id.
-    pub approvals: DataLoader<StoreLoader, HashMapCache>,
+    pub approvals: DataLoader<ApprovalLoader, HashMapCache>,
     /// Corrections by release id.
-    pub corrections: DataLoader<StoreLoader, HashMapCache>,
+    pub corrections: DataLoader<CorrectionLoader, HashMapCache>,
     /// Releases by id, as this viewer may see them.
-    pub releases: DataLoader<StoreLoader, HashMapCache>,
+    pub releases: DataLoader<VisibleReleaseLoader, HashMapCache>,
 }
 
 impl RequestContext {
@@ -46,37 +46,28 @@ impl RequestContext {
     /// caches nothing, so nothing it resolves goes stale over the connection's life.
     pub fn live(store: &Store, viewer: Option<Viewer>) -> Self {
         let context = Self::build(store, viewer, None);
-        for loader in [
-            &context.departments,
-            &context.people,
-            &context.approvals,
-            &context.corrections,
-            &context.releases,
-        ] {
-            loader.enable_all_cache(false);
-        }
+        context.departments.enable_all_cache(false);
+        context.people.enable_all_cache(false);
+        context.approvals.enable_all_cache(false);
+        context.corrections.enable_all_cache(false);
+        context.releases.enable_all_cache(false);
         context
     }
 
     fn build(store: &Store, viewer: Option<Viewer>, fixed_now: Option<DateTime<Utc>>) -> Self {
-        let loader = |kind| {
-            DataLoader::with_cache(
-                StoreLoader {
-                    store: store.clone(),
-                    kind,
-                    viewer: viewer.clone(),
-                    fixed_now,
-                },
-                tokio::spawn,
-                HashMapCache::default(),
-            )
-        };
+        fn loader<L: Loader<String>>(loader: L) -> DataLoader<L, HashMapCache> {
+            DataLoader::with_cache(loader, tokio::spawn, HashMapCache::default())
+        }
         Self {
-            departments: loader(Kind::Departments),
-            people: loader(Kind::People),
-            approvals: loader(Kind::Approvals),
-            corrections: loader(Kind::Corrections),
-            releases: loader(Kind::Releases),
+            departments: loader(DepartmentLoader(store.clone())),
+            people: loader(PersonLoader(store.clone())),
+            approvals: loader(ApprovalLoader(store.clone())),
+            corrections: loader(CorrectionLoader(store.clone())),
+            releases: loader(VisibleReleaseLoader {
+                store: store.clone(),
+                viewer: viewer.clone(),
+                fixed_now,
+            }),
             viewer,
             fixed_now,
             store: store.clone(),
@@ -105,67 +96,46 @@ impl RequestContext {
 
     /// A department by id.
     pub async fn department(&self, id: &str) -> ApiResult<Option<Department>> {
-        match self
-            .departments
+        self.departments
             .load_one(id.to_owned())
             .await
-            .map_err(|e| ApiError::internal(&e))?
-        {
-            Some(Loaded::Department(d)) => Ok(Some(d)),
-            _ => Ok(None),
-        }
+            .map_err(|e| ApiError::internal(&e))
     }
 
     /// A person by id.
     pub async fn person(&self, id: &str) -> ApiResult<Option<Person>> {
-        match self
-            .people
+        self.people
             .load_one(id.to_owned())
             .await
-            .map_err(|e| ApiError::internal(&e))?
-        {
-            Some(Loaded::Person(p)) => Ok(Some(p)),
-            _ => Ok(None),
-        }
+            .map_err(|e| ApiError::internal(&e))
     }
 
-    /// Approval records of a release, oldest first.
+    /// Approval records of a release, oldest first (none recorded: empty).
     pub async fn approvals(&self, release_id: &str) -> ApiResult<Vec<ApprovalRecord>> {
-        match self
+        Ok(self
             .approvals
             .load_one(release_id.to_owned())
             .await
             .map_err(|e| ApiError::internal(&e))?
-        {
-            Some(Loaded::Approvals(a)) => Ok(a),
-            _ => Ok(Vec::new()),
-        }
+            .unwrap_or_default())
     }
 
-    /// Corrections of a release, oldest first.
+    /// Corrections of a release, oldest first (none recorded: empty).
     pub async fn corrections(&self, release_id: &str) -> ApiResult<Vec<CorrectionRecord>> {
-        match self
+        Ok(self
             .corrections
             .load_one(release_id.to_owned())
             .await
             .map_err(|e| ApiError::internal(&e))?
-        {
-            Some(Loaded::Corrections(c)) => Ok(c),
-            _ => Ok(Vec::new()),
-        }
+            .unwrap_or_default())
     }
 
     /// A release by id if this viewer may see it.
     pub async fn release(&self, id: &str) -> ApiResult<Option<StoredRelease>> {
-        match self
-            .releases
+        self.releases
             .load_one(id.to_owned())
             .await
-            .map_err(|e| ApiError::internal(&e))?
-        {
-            Some(Loaded::Release(r)) => Ok(Some(*r)),
-            _ => Ok(None),
-        }
+            .map_err(|e| ApiError::internal(&e))
     }
 }
 
@@ -179,95 +149,90 @@ pub fn store<'a>(ctx: &'a Context<'_>) -> ApiResult<&'a Store> {
     ctx.data::<Store>().map_err(ApiError::from)
 }
 
-/// What a loader loads.
-#[derive(Clone, Copy, Debug)]
-pub enum Kind {
-    /// Departments by id.
-    Departments,
-    /// People by id.
-    People,
-    /// Approvals by release id.
-    Approvals,
-    /// Corrections by release id.
-    Corrections,
-    /// Visible releases by id.
-    Releases,
+/// A storage error as a loader reports it (the DataLoader needs a `Clone` error).
+fn loader_error(error: pressroom_storage::StorageError) -> Arc<String> {
+    Arc::new(error.to_string())
 }
 
-/// A loaded value.
-#[derive(Clone, Debug)]
-pub enum Loaded {
-    /// A department.
-    Department(Department),
-    /// A person.
-    Person(Person),
-    /// Approval records.
-    Approvals(Vec<ApprovalRecord>),
-    /// Corrections.
-    Corrections(Vec<CorrectionRecord>),
-    /// A release.
-    Release(Box<StoredRelease>),
+/// Departments by id.
+pub struct DepartmentLoader(Store);
+
+impl Loader<String> for DepartmentLoader {
+    type Value = Department;
+    type Error = Arc<String>;
+
+    async fn load(&self, ids: &[String]) -> Result<HashMap<String, Department>, Self::Error> {
+        self.0.departments_by_ids(ids).await.map_err(loader_error)
+    }
 }
 
-/// One batch loader over the store, parameterized by what it loads.
-pub struct StoreLoader {
+/// People by id.
+pub struct PersonLoader(Store);
+
+impl Loader<String> for PersonLoader {
+    type Value = Person;
+    type Error = Arc<String>;
+
+    async fn load(&self, ids: &[String]) -> Result<HashMap<String, Person>, Self::Error> {
+        self.0.people_by_ids(ids).await.map_err(loader_error)
+    }
+}
+
+/// Approval records by release id.
+pub struct ApprovalLoader(Store);
+
+impl Loader<String> for ApprovalLoader {
+    type Value = Vec<ApprovalRecord>;
+    type Error = Arc<String>;
+
+    async fn load(
+        &self,
+        release_ids: &[String],
+    ) -> Result<HashMap<String, Vec<ApprovalRecord>>, Self::Error> {
+        self.0
+            .approvals_for(release_ids)
+            .await
+            .map_err(loader_error)
+    }
+}
+
+/// Correction notes by release id.
+pub struct CorrectionLoader(Store);
+
+impl Loader<String> for CorrectionLoader {
+    type Value = Vec<CorrectionRecord>;
+    type Error = Arc<String>;
+
+    async fn load(
+        &self,
+        release_ids: &[String],
+    ) -> Result<HashMap<String, Vec<CorrectionRecord>>, Self::Error> {
+        self.0
+            .corrections_for(release_ids)
+            .await
+            .map_err(loader_error)
+    }
+}
+
+/// Releases by id, only those the request's viewer may see at the request's instant.
+pub struct VisibleReleaseLoader {
     store: Store,
-    kind: Kind,
     viewer: Option<Viewer>,
     fixed_now: Option<DateTime<Utc>>,
 }
 
-impl Loader<String> for StoreLoader {
-    type Value = Loaded;
+impl Loader<String> for VisibleReleaseLoader {
+    type Value = StoredRelease;
     type Error = Arc<String>;
 
-    async fn load(&self, keys: &[String]) -> Result<HashMap<String, Loaded>, Self::Error> {
-        let wrap = |e: pressroom_storage::StorageError| Arc::new(e.to_string());
-        Ok(match self.kind {
-            Kind::Departments => self
-                .store
-                .departments_by_ids(keys)
-                .await
-                .map_err(wrap)?
-                .into_iter()
-                .map(|(k, v)| (k, Loaded::Department(v)))
-                .collect(),
-            Kind::People => self
-                .store
-                .people_by_ids(keys)
-                .await
-                .map_err(wrap)?
-                .into_iter()
-                .map(|(k, v)| (k, Loaded::Person(v)))
-                .collect(),
-            Kind::Approvals => self
-                .store
-                .approvals_for(keys)
-                .await
-                .map_err(wrap)?
-                .into_iter()
-                .map(|(k, v)| (k, Loaded::Approvals(v)))
-                .collect(),
-            Kind::Corrections => self
-                .store
-                .corrections_for(keys)
-                .await
-                .map_err(wrap)?
-                .into_iter()
-                .map(|(k, v)| (k, Loaded::Corrections(v)))
-                .collect(),
-            Kind::Releases => self
-                .store
-                .secure_releases_by_ids(
-                    self.viewer.as_ref(),
-                    keys,
-                    self.fixed_now.unwrap_or_else(|| self.store.now()),
-                )
-                .await
-                .map_err(wrap)?
-                .into_iter()
-                .map(|(k, v)| (k, Loaded::Release(Box::new(v))))
-                .collect(),
-        })
+    async fn load(&self, ids: &[String]) -> Result<HashMap<String, StoredRelease>, Self::Error> {
+        self.store
+            .secure_releases_by_ids(
+                self.viewer.as_ref(),
+                ids,
+                self.fixed_now.unwrap_or_else(|| self.store.now()),
+            )
+            .await
+            .map_err(loader_error)
     }
 }
