@@ -290,6 +290,23 @@ impl Mutation {
         })
     }
 
+    /// Sets (or, with `deadline: null`, removes) the deadline of a release's review: the
+    /// offices are asked to answer by then (sign-off requests name it), and those with an
+    /// address that have not answered are reminded by e-mail before it. The release's drafters
+    /// and editors, and admins; in `DRAFT` or `IN_REVIEW` (`INVALID_TRANSITION` otherwise); the
+    /// deadline must carry an offset and lie in the future (`VALIDATION` on `deadline`).
+    /// Audited; the release's version does not change. Answers the deadline now on record.
+    async fn set_review_deadline(
+        &self,
+        ctx: &Context<'_>,
+        release_id: ID,
+        expected_version: i32,
+        deadline: Option<Instant>,
+    ) -> ApiResult<Option<Instant>> {
+        crate::notifications::set_review_deadline(ctx, &release_id, expected_version, deadline)
+            .await
+    }
+
     /// Sets the e-mail address of a person's office (the minister's office that signs for
     /// them), where sign-off requests go (admin). `null` or an empty string removes it. A
     /// malformed address is `VALIDATION` on `email`, an unknown person on `personId`. Answers the

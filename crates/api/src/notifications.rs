@@ -192,3 +192,46 @@ pub(crate) async fn mail_messages(
         .map(Into::into)
         .collect())
 }
+
+/// `Release.reviewDeadline`: internal detail, for those who see the release's approvals.
+pub(crate) async fn review_deadline(
+    ctx: &Context<'_>,
+    release: &pressroom_storage::releases::StoredRelease,
+) -> ApiResult<Option<Instant>> {
+    let request = request(ctx)?;
+    let Some(viewer) = request.viewer.as_ref() else {
+        return Ok(None);
+    };
+    let records = request.approvals(&release.id).await?;
+    let mut offices = pressroom_domain::approval::required_offices(&release.content);
+    offices.extend(records.iter().map(|r| r.office_id.clone()));
+    let facts = pressroom_domain::visibility::VisibilityFacts {
+        state: release.state,
+        department_id: &release.department_id,
+        embargo_until: release.embargo_until,
+        offices: &offices,
+    };
+    if !pressroom_domain::visibility::sees_internal_detail(viewer, &facts) {
+        return Ok(None);
+    }
+    Ok(store(ctx)?
+        .review_deadlines(std::slice::from_ref(&release.id))
+        .await?
+        .remove(&release.id)
+        .map(Into::into))
+}
+
+/// `setReviewDeadline`.
+pub(crate) async fn set_review_deadline(
+    ctx: &Context<'_>,
+    release_id: &str,
+    expected_version: i32,
+    deadline: Option<Instant>,
+) -> ApiResult<Option<Instant>> {
+    let viewer = request(ctx)?.require_viewer()?;
+    let deadline = deadline.map(|at| at.valid("deadline")).transpose()?;
+    Ok(store(ctx)?
+        .set_review_deadline(viewer, release_id, expected_version, deadline)
+        .await?
+        .map(Into::into))
+}

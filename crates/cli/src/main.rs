@@ -416,6 +416,7 @@ fn main() -> ExitCode {
 async fn run(command: Command, settings: Settings) -> anyhow::Result<ExitCode> {
     let url = settings.database_url.as_str();
     pressroom_storage::notifications::set_readiness_lead(settings.readiness_lead());
+    pressroom_storage::notifications::set_review_reminder_lead(settings.review_reminder_lead());
     match command {
         Command::Schema => {
             let sdl = pressroom_api::schema_sdl();

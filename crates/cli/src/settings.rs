@@ -91,6 +91,9 @@ pub struct Settings {
     /// Minutes before an embargo instant at which a release that would not publish alerts the
     /// department's editors.
     pub readiness_check_minutes: u64,
+    /// Minutes before a review deadline at which the offices that have not answered are
+    /// reminded.
+    pub review_reminder_minutes: u64,
     /// The key (64 or more hexadecimal digits) the newsroom's CSRF tokens are derived with.
     /// Absent: a random key drawn at every start (enough for one replica; several replicas
     /// need the same key). Never printed.
@@ -125,6 +128,7 @@ impl Default for Settings {
             smtp_url: None,
             mail_from: None,
             readiness_check_minutes: 30,
+            review_reminder_minutes: 120,
             newsroom_csrf_key: None,
             session_inactivity_hours: u64::from(
                 pressroom_newsroom::DEFAULT_SESSION_INACTIVITY_HOURS,
@@ -135,7 +139,7 @@ impl Default for Settings {
 }
 
 /// Every key, in the order of [`Settings`]; an environment variable is read only for these.
-pub const KEYS: [&str; 23] = [
+pub const KEYS: [&str; 24] = [
     "database_url",
     "log_format",
     "listen",
@@ -156,6 +160,7 @@ pub const KEYS: [&str; 23] = [
     "smtp_url",
     "mail_from",
     "readiness_check_minutes",
+    "review_reminder_minutes",
     "newsroom_csrf_key",
     "session_inactivity_hours",
     "signin_rate_limit_per_minute",
@@ -284,6 +289,12 @@ impl Settings {
             1,
             1_440,
         )?;
+        within(
+            "review_reminder_minutes",
+            self.review_reminder_minutes,
+            1,
+            10_080,
+        )?;
         self.mail()?;
         within(
             "session_inactivity_hours",
@@ -379,6 +390,11 @@ impl Settings {
             .map_err(|e| anyhow::anyhow!("invalid configuration: {e}"))?;
         config.public_base_url = self.public_base_url()?;
         Ok(Some(config))
+    }
+
+    /// How long before a review deadline the offices that have not answered are reminded.
+    pub fn review_reminder_lead(&self) -> Duration {
+        Duration::from_secs(self.review_reminder_minutes * 60)
     }
 
     /// How long before an embargo instant the readiness of a release is checked.
