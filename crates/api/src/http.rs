@@ -7,11 +7,10 @@
 //! GraphQL endpoint itself (`GET` and `POST /graphql`, per the GraphQL-over-HTTP
 //! specification) is in [`crate::graphql_http`].
 
-use async_graphql::http::GraphiQLSource;
 use async_graphql_poem::{GraphQLProtocol, GraphQLWebSocket};
 use poem::http::StatusCode;
+use poem::web::Data as PoemData;
 use poem::web::websocket::WebSocket;
-use poem::web::{Data as PoemData, Html};
 use std::num::NonZeroU32;
 use std::sync::Arc;
 use std::time::Duration;
@@ -34,14 +33,10 @@ pub(crate) use auth::{Auth, authenticate};
 pub use graphql_http::MAX_BODY_BYTES;
 pub use rate_limit::RateLimit;
 
-/// GraphiQL, pointed at this server's endpoints.
-pub(crate) fn graphiql_page() -> Html<String> {
-    Html(
-        GraphiQLSource::build()
-            .endpoint("/graphql")
-            .subscription_endpoint("/graphql/ws")
-            .finish(),
-    )
+/// GraphiQL, pointed at this server's endpoints, with its files served from the binary
+/// ([`crate::graphiql`]).
+pub(crate) fn graphiql_page() -> Response {
+    crate::graphiql::page("/graphql", "/graphql/ws")
 }
 
 #[handler]
@@ -173,6 +168,7 @@ pub fn app_with(store: Store, config: HttpConfig) -> impl Endpoint {
                 .delete(graphql_http::other_method),
         )
         .at("/graphql/ws", get(subscriptions))
+        .at("/graphiql/:file", get(crate::graphiql::asset))
         .at("/healthz", get(healthz))
         .at("/readyz", get(readyz))
         .at("/", get(crate::public::pages::home))

@@ -3,6 +3,7 @@
 pub mod context;
 pub mod error;
 pub mod gateway;
+pub mod graphiql;
 pub mod graphql_http;
 pub mod http;
 pub mod inputs;

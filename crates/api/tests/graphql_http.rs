@@ -765,3 +765,188 @@ async fn an_internal_error_before_execution_is_500_only_for_graphql_response_jso
         modern.body
     );
 }
+
+// ---------------------------------------------------------------------------------------------
+// GraphiQL from the binary
+
+/// The `src` and `href` values of a page, in order.
+fn references(page: &str) -> Vec<String> {
+    let mut found = Vec::new();
+    for attribute in ["src=\"", "href=\""] {
+        let mut rest = page;
+        while let Some(start) = rest.find(attribute) {
+            rest = &rest[start + attribute.len()..];
+            let end = rest.find('"').expect("a closing quote");
+            found.push(rest[..end].to_owned());
+            rest = &rest[end..];
+        }
+    }
+    found
+}
+
+#[tokio::test]
+async fn graphiql_loads_only_pinned_files_of_this_server_under_a_policy_without_inline_script() {
+    let s = server().await;
+    let page = s.get(&[], &[("accept", "text/html")]).await;
+    assert_eq!(page.status, StatusCode::OK);
+
+    let policy = page.header("content-security-policy").expect("a CSP");
+    let directives: Vec<&str> = policy.split(';').map(str::trim).collect();
+    assert!(directives.contains(&"default-src 'none'"), "{policy}");
+    assert!(directives.contains(&"script-src 'self'"), "{policy}");
+    assert!(directives.contains(&"connect-src 'self'"), "{policy}");
+    assert!(!policy.contains("unsafe-eval"), "{policy}");
+    let scripts = directives
+        .iter()
+        .find(|d| d.starts_with("script-src"))
+        .expect("script-src");
+    assert!(!scripts.contains("unsafe-inline"), "{policy}");
+    assert_eq!(page.header("x-content-type-options"), Some("nosniff"));
+
+    // No inline script, no inline style, nothing from elsewhere.
+    assert_eq!(
+        page.body.matches("<script").count(),
+        page.body.matches("<script src=\"/graphiql/").count(),
+        "every script is a file of this server\n{}",
+        page.body
+    );
+    assert!(!page.body.contains("<style"), "{}", page.body);
+    assert!(!page.body.contains(" style="), "{}", page.body);
+    assert!(
+        !page.body.contains("//"),
+        "no URL with a host\n{}",
+        page.body
+    );
+    assert!(page.body.contains("data-endpoint=\"/graphql\""));
+    assert!(
+        page.body
+            .contains("data-subscription-endpoint=\"/graphql/ws\"")
+    );
+
+    let referenced = references(&page.body);
+    assert_eq!(referenced.len(), 6, "{referenced:?}");
+    let assets = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/graphiql");
+    for reference in &referenced {
+        let name = reference
+            .strip_prefix("/graphiql/")
+            .unwrap_or_else(|| panic!("{reference} is not under /graphiql/"));
+        let served = s.send(Method::GET, reference, &[], &[], None).await;
+        assert_eq!(served.status, StatusCode::OK, "{reference}");
+        let expected_type = if name.ends_with(".js") {
+            "text/javascript; charset=utf-8"
+        } else {
+            assert!(name.ends_with(".css"), "{reference}");
+            "text/css; charset=utf-8"
+        };
+        assert_eq!(
+            served.header("content-type"),
+            Some(expected_type),
+            "{reference}"
+        );
+        assert_eq!(served.header("x-content-type-options"), Some("nosniff"));
+        let on_disk = std::fs::read_to_string(assets.join(name)).expect("the vendored file");
+        assert!(served.body == on_disk, "{reference} is the vendored file");
+        // A pinned version in the name may be cached for good; Pressroom's own files may not.
+        let pinned = name.contains("-3.9.0.") || name.contains("-18.3.1.");
+        assert_eq!(
+            served.header("cache-control"),
+            Some(if pinned {
+                "public, max-age=31536000, immutable"
+            } else {
+                "no-cache"
+            }),
+            "{reference}"
+        );
+    }
+    for name in [
+        "graphiql-3.9.0.min.js",
+        "react-18.3.1.production.min.js",
+        "react-dom-18.3.1.production.min.js",
+        "start.js",
+    ] {
+        assert!(
+            referenced.contains(&format!("/graphiql/{name}")),
+            "{name}: {referenced:?}"
+        );
+    }
+    for unknown in [
+        "/graphiql/README.md",
+        "/graphiql/LICENSE-react",
+        "/graphiql/x.js",
+    ] {
+        let reply = s.send(Method::GET, unknown, &[], &[], None).await;
+        assert_eq!(reply.status, StatusCode::NOT_FOUND, "{unknown}");
+    }
+}
+
+/// GraphiQL 3.9's introspection query (graphql-js 16's `getIntrospectionQuery` with deprecated
+/// input values, as GraphiQL sends it), whose `TypeRef` nests `ofType` nine times.
+const GRAPHIQL_INTROSPECTION: &str = r"
+query IntrospectionQuery {
+  __schema {
+    queryType { name }
+    mutationType { name }
+    subscriptionType { name }
+    types { ...FullType }
+    directives {
+      name
+      description
+      locations
+      args(includeDeprecated: true) { ...InputValue }
+    }
+  }
+}
+fragment FullType on __Type {
+  kind
+  name
+  description
+  fields(includeDeprecated: true) {
+    name
+    description
+    args(includeDeprecated: true) { ...InputValue }
+    type { ...TypeRef }
+    isDeprecated
+    deprecationReason
+  }
+  inputFields(includeDeprecated: true) { ...InputValue }
+  interfaces { ...TypeRef }
+  enumValues(includeDeprecated: true) {
+    name
+    description
+    isDeprecated
+    deprecationReason
+  }
+  possibleTypes { ...TypeRef }
+}
+fragment InputValue on __InputValue {
+  name
+  description
+  type { ...TypeRef }
+  defaultValue
+  isDeprecated
+  deprecationReason
+}
+fragment TypeRef on __Type {
+  kind
+  name
+  ofType { kind name ofType { kind name ofType { kind name ofType { kind name ofType {
+    kind name ofType { kind name ofType { kind name ofType { kind name ofType { kind name }
+  } } } } } } } }
+}
+";
+
+#[tokio::test]
+async fn graphiqls_introspection_query_passes_the_query_limits() {
+    let s = server().await;
+    let body = s
+        .post(&json!({ "query": GRAPHIQL_INTROSPECTION }), &[])
+        .await
+        .expect(StatusCode::OK, JSON);
+    assert!(body.get("errors").is_none(), "{body}");
+    let types = body["data"]["__schema"]["types"].as_array().expect("types");
+    assert!(
+        types.iter().any(|t| t["name"] == "Release"),
+        "the schema's own types are listed"
+    );
+    assert_eq!(body["data"]["__schema"]["queryType"]["name"], "Query");
+}
