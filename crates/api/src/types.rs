@@ -4,10 +4,10 @@
 use std::sync::Arc;
 
 use async_graphql::{ComplexObject, Context, Enum, Json, Object, OutputType, SimpleObject, Union};
-use pressroom_domain::approval::{self, ApprovalStatus as DomainStatus};
-use pressroom_domain::content::{self, ReleaseKind as DomainKind};
+use pressroom_domain::approval;
+use pressroom_domain::content;
 use pressroom_domain::lifecycle::State;
-use pressroom_domain::visibility::{self, Role as DomainRole};
+use pressroom_domain::visibility;
 use pressroom_storage::audit::AuditEntry as StoredEntry;
 use pressroom_storage::directory;
 use pressroom_storage::pagination::{Page, PageRequest};
@@ -19,7 +19,7 @@ use crate::scalars::Instant;
 
 /// Lifecycle state.
 #[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
-#[graphql(name = "ReleaseState")]
+#[graphql(name = "ReleaseState", remote = "pressroom_domain::lifecycle::State")]
 pub enum ReleaseState {
     /// Being written.
     Draft,
@@ -35,34 +35,9 @@ pub enum ReleaseState {
     Withdrawn,
 }
 
-impl From<State> for ReleaseState {
-    fn from(s: State) -> Self {
-        match s {
-            State::Draft => Self::Draft,
-            State::InReview => Self::InReview,
-            State::Approved => Self::Approved,
-            State::Embargoed => Self::Embargoed,
-            State::Published => Self::Published,
-            State::Withdrawn => Self::Withdrawn,
-        }
-    }
-}
-
-impl From<ReleaseState> for State {
-    fn from(s: ReleaseState) -> Self {
-        match s {
-            ReleaseState::Draft => Self::Draft,
-            ReleaseState::InReview => Self::InReview,
-            ReleaseState::Approved => Self::Approved,
-            ReleaseState::Embargoed => Self::Embargoed,
-            ReleaseState::Published => Self::Published,
-            ReleaseState::Withdrawn => Self::Withdrawn,
-        }
-    }
-}
-
 /// Kind of release.
 #[derive(Enum, Copy, Clone, Eq, PartialEq, Debug, Default)]
+#[graphql(remote = "pressroom_domain::content::ReleaseKind")]
 pub enum ReleaseKind {
     /// Press release.
     #[default]
@@ -73,28 +48,9 @@ pub enum ReleaseKind {
     Statement,
 }
 
-impl From<DomainKind> for ReleaseKind {
-    fn from(k: DomainKind) -> Self {
-        match k {
-            DomainKind::PressRelease => Self::PressRelease,
-            DomainKind::News => Self::News,
-            DomainKind::Statement => Self::Statement,
-        }
-    }
-}
-
-impl From<ReleaseKind> for DomainKind {
-    fn from(k: ReleaseKind) -> Self {
-        match k {
-            ReleaseKind::PressRelease => Self::PressRelease,
-            ReleaseKind::News => Self::News,
-            ReleaseKind::Statement => Self::Statement,
-        }
-    }
-}
-
 /// Role of a token.
 #[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
+#[graphql(remote = "pressroom_domain::visibility::Role")]
 pub enum Role {
     /// Drafter of a department.
     Drafter,
@@ -108,32 +64,9 @@ pub enum Role {
     Admin,
 }
 
-impl From<DomainRole> for Role {
-    fn from(r: DomainRole) -> Self {
-        match r {
-            DomainRole::Drafter => Self::Drafter,
-            DomainRole::Editor => Self::Editor,
-            DomainRole::MinisterOffice => Self::MinisterOffice,
-            DomainRole::Integrator => Self::Integrator,
-            DomainRole::Admin => Self::Admin,
-        }
-    }
-}
-
-impl From<Role> for DomainRole {
-    fn from(r: Role) -> Self {
-        match r {
-            Role::Drafter => Self::Drafter,
-            Role::Editor => Self::Editor,
-            Role::MinisterOffice => Self::MinisterOffice,
-            Role::Integrator => Self::Integrator,
-            Role::Admin => Self::Admin,
-        }
-    }
-}
-
 /// An office's standing.
 #[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
+#[graphql(remote = "pressroom_domain::approval::ApprovalStatus")]
 pub enum ApprovalStatus {
     /// No valid approval yet.
     Pending,
@@ -612,12 +545,6 @@ impl Release {
     async fn updated_at(&self) -> Instant {
         self.0.updated_at.into()
     }
-    /// The deadline of the review, if one is set (`setReviewDeadline`): the offices are asked to
-    /// answer by then, and those that have not are reminded before it. Internal: shown to those
-    /// who see the approvals, `null` for everyone else.
-    async fn review_deadline(&self, ctx: &Context<'_>) -> ApiResult<Option<Instant>> {
-        crate::notifications::review_deadline(ctx, &self.0).await
-    }
     /// One entry per required office of the current revision. Reviewers' names and comments are
     /// internal: callers who see the release only because it is public (or because they are
     /// accredited integrators) get an empty list.
@@ -652,11 +579,7 @@ impl Release {
             })?;
             out.push(Approval {
                 office: Person(office),
-                status: match standing.status {
-                    DomainStatus::Pending => ApprovalStatus::Pending,
-                    DomainStatus::Approved => ApprovalStatus::Approved,
-                    DomainStatus::ChangesRequested => ApprovalStatus::ChangesRequested,
-                },
+                status: standing.status.into(),
                 by: standing.record.map(|r| r.by_user.clone()),
                 at: standing.record.map(|r| r.at.into()),
                 comment: standing.record.and_then(|r| r.comment.clone()),
