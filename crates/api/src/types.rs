@@ -545,6 +545,12 @@ impl Release {
     async fn updated_at(&self) -> Instant {
         self.0.updated_at.into()
     }
+    /// The deadline of the review, if one is set (`setReviewDeadline`): the offices are asked to
+    /// answer by then, and those that have not are reminded before it. Internal: shown to those
+    /// who see the approvals, `null` for everyone else.
+    async fn review_deadline(&self, ctx: &Context<'_>) -> ApiResult<Option<Instant>> {
+        crate::notifications::review_deadline(ctx, &self.0).await
+    }
     /// One entry per required office of the current revision. Reviewers' names and comments are
     /// internal: callers who see the release only because it is public (or because they are
     /// accredited integrators) get an empty list.
