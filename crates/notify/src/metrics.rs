@@ -20,31 +20,24 @@ impl Metrics {
     /// The metrics, registered once per process.
     pub fn get() -> Option<&'static Metrics> {
         static METRICS: OnceLock<Option<Metrics>> = OnceLock::new();
-        METRICS
-            .get_or_init(|| {
-                let metrics = (|| -> prometheus::Result<Metrics> {
-                    Ok(Metrics {
-                        attempts: register_int_counter_vec!(
-                            Opts::new(
-                                "pressroom_mail_attempts_total",
-                                "E-mail sending attempts, by result"
-                            ),
-                            &["result"]
-                        )?,
-                        failed: register_int_counter!(
-                            "pressroom_mail_failed_total",
-                            "E-mail messages given up after their last attempt"
-                        )?,
-                        readiness_alerts: register_int_counter!(
-                            "pressroom_readiness_alerts_total",
-                            "Embargoed releases found not ready to publish shortly before their instant"
-                        )?,
-                    })
-                })();
-                metrics
-                    .map_err(|e| tracing::warn!(error = %e, "mail metrics unavailable"))
-                    .ok()
+        pressroom_telemetry::register_once(&METRICS, "mail", || {
+            Ok(Metrics {
+                attempts: register_int_counter_vec!(
+                    Opts::new(
+                        "pressroom_mail_attempts_total",
+                        "E-mail sending attempts, by result"
+                    ),
+                    &["result"]
+                )?,
+                failed: register_int_counter!(
+                    "pressroom_mail_failed_total",
+                    "E-mail messages given up after their last attempt"
+                )?,
+                readiness_alerts: register_int_counter!(
+                    "pressroom_readiness_alerts_total",
+                    "Embargoed releases found not ready to publish shortly before their instant"
+                )?,
             })
-            .as_ref()
+        })
     }
 }
