@@ -612,3 +612,45 @@ async fn offices_that_have_not_answered_are_reminded_once_before_the_review_dead
         db.cleanup().await;
     }
 }
+
+#[tokio::test]
+async fn the_scheduler_s_publication_at_the_instant_is_announced_with_its_lateness() {
+    for db in test_databases().await {
+        let w = world(&db.url).await;
+        let r = submitted(&w).await;
+        let r = w
+            .store
+            .act(&w.office_a, &r.id, r.version, Command::Approve, None)
+            .await
+            .expect("approve a");
+        let r = w
+            .store
+            .act(&w.office_b, &r.id, r.version, Command::Approve, None)
+            .await
+            .expect("approve b");
+        let instant = w.store.now() + chrono::Duration::hours(1);
+        w.store
+            .act(
+                &w.editor,
+                &r.id,
+                r.version,
+                Command::Schedule(instant),
+                None,
+            )
+            .await
+            .expect("schedule");
+        sent(&w.store, &claim(&w.store).await).await;
+        w.clock.set(instant + chrono::Duration::milliseconds(40));
+        let batch = w.store.publish_due(100).await.expect("publish");
+        assert_eq!(batch.published.len(), 1);
+        let mails = claim(&w.store).await;
+        assert_eq!(
+            recipients(&mails, MailKind::Published),
+            ["dana@gov.example.se", "erik@gov.example.se"]
+        );
+        assert_eq!(mails[0].payload["actor"], "scheduler");
+        assert_eq!(mails[0].payload["lateMs"], 40);
+        assert!(mails[0].payload["slug"].as_str().is_some());
+        db.cleanup().await;
+    }
+}
