@@ -57,3 +57,4 @@ mod signoff;
 mod stale_version;
 mod subscriptions;
 mod viewer;
+mod webhooks;

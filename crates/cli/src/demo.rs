@@ -309,7 +309,16 @@ pub(crate) async fn run(
         ))?;
         return Ok(());
     }
-    let server = serve::bind(listen).await?;
+    // The demo is for trying Pressroom on one machine, webhooks to a receiver on loopback
+    // included (README), so its delivery worker does not refuse private addresses; `serve`
+    // does unless told otherwise.
+    let server =
+        serve::bind(listen)
+            .await?
+            .with_webhooks(Some(pressroom_webhooks::WebhookConfig {
+                refuse_private_addresses: false,
+                ..pressroom_webhooks::WebhookConfig::default()
+            }));
     write_stdout(&welcome(
         server.url(),
         &directory.department,

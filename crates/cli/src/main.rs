@@ -126,10 +126,18 @@ struct ServeArgs {
     /// [key deliver_webhooks = false, env PRESSROOM_DELIVER_WEBHOOKS=false].
     #[arg(long)]
     no_webhooks: bool,
-    /// Refuse to deliver webhooks to loopback, private and link-local addresses
-    /// [key webhook_refuse_private_addresses, env PRESSROOM_WEBHOOK_REFUSE_PRIVATE_ADDRESSES].
-    #[arg(long)]
+    /// Refuse to deliver webhooks to loopback, private, link-local and other addresses that are
+    /// not globally reachable (the default; the flag remains for scripts that name it)
+    /// [key webhook_refuse_private_addresses, env PRESSROOM_WEBHOOK_REFUSE_PRIVATE_ADDRESSES;
+    /// default true].
+    #[arg(long, conflicts_with = "webhook_allow_private_addresses")]
     webhook_refuse_private_addresses: bool,
+    /// Deliver webhooks to loopback and private addresses too: for a receiver on this machine in
+    /// development, or behind an egress proxy that enforces its own policy
+    /// [key webhook_refuse_private_addresses = false,
+    /// env PRESSROOM_WEBHOOK_REFUSE_PRIVATE_ADDRESSES=false].
+    #[arg(long)]
+    webhook_allow_private_addresses: bool,
     /// An origin allowed to call the API from a browser (CORS), e.g. https://www.regeringen.se;
     /// repeat it or separate with commas; `*` allows any origin
     /// [key cors_origins, env PRESSROOM_CORS_ORIGINS; default none: no CORS headers].
@@ -345,8 +353,14 @@ impl Cli {
                 overrides.metrics_listen = args.metrics.metrics_listen.clone();
                 overrides.embedded_scheduler = args.no_scheduler.then_some(false);
                 overrides.deliver_webhooks = args.no_webhooks.then_some(false);
-                overrides.webhook_refuse_private_addresses =
-                    args.webhook_refuse_private_addresses.then_some(true);
+                overrides.webhook_refuse_private_addresses = match (
+                    args.webhook_refuse_private_addresses,
+                    args.webhook_allow_private_addresses,
+                ) {
+                    (true, _) => Some(true),
+                    (_, true) => Some(false),
+                    _ => None,
+                };
                 overrides.cors_origins = args.cors_origins.clone();
                 overrides.request_timeout_secs = args.request_timeout_secs;
                 overrides.rate_limit_per_minute = args.rate_limit_per_minute;

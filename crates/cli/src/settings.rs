@@ -57,7 +57,8 @@ pub struct Settings {
     pub embedded_scheduler: bool,
     /// Whether `serve` delivers webhooks from its own process.
     pub deliver_webhooks: bool,
-    /// Refuse to deliver webhooks to loopback, private and link-local addresses.
+    /// Refuse to deliver webhooks to loopback, private, link-local and other addresses that are
+    /// not globally reachable (on by default; off for a loopback receiver in development).
     pub webhook_refuse_private_addresses: bool,
     /// Origins allowed to call the API from a browser (CORS); `*` allows any; empty: no CORS.
     pub cors_origins: Vec<String>,
@@ -113,7 +114,8 @@ impl Default for Settings {
             metrics_listen: None,
             embedded_scheduler: true,
             deliver_webhooks: true,
-            webhook_refuse_private_addresses: false,
+            webhook_refuse_private_addresses: pressroom_webhooks::WebhookConfig::default()
+                .refuse_private_addresses,
             cors_origins: Vec::new(),
             request_timeout_secs: pressroom_api::http::DEFAULT_REQUEST_TIMEOUT.as_secs(),
             rate_limit_per_minute: None,
@@ -657,6 +659,19 @@ mod tests {
         .expect("the printed settings are a valid file");
         assert_eq!(again.rate_limit_per_minute, NonZeroU32::new(600));
         assert_eq!(again.listen, settings.listen);
+    }
+
+    #[test]
+    fn the_webhook_address_guard_is_on_unless_turned_off() {
+        let none = Settings::load(None, &env(&[]), &Overrides::default()).expect("defaults");
+        assert!(none.webhook_refuse_private_addresses);
+        let off = Settings::load(
+            None,
+            &env(&[("PRESSROOM_WEBHOOK_REFUSE_PRIVATE_ADDRESSES", "false")]),
+            &Overrides::default(),
+        )
+        .expect("valid");
+        assert!(!off.webhook_refuse_private_addresses);
     }
 
     #[test]

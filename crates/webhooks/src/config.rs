@@ -33,9 +33,11 @@ pub struct WebhookConfig {
     pub concurrency: usize,
     /// The most outbox events fanned out into jobs in one transaction.
     pub fan_out_batch: u64,
-    /// Refuse to deliver to loopback, private, link-local and other non-public addresses.
-    /// Off by default: admins register the URLs, and registered URLs are trusted. Turn it on
-    /// where the server can reach internal services that a webhook must not be aimed at.
+    /// Refuse to deliver to loopback, private, link-local and every other address that is not
+    /// globally reachable ([`crate::address_policy`]), checked on the address each connection
+    /// uses; deliveries then go direct, never through an HTTP proxy. On by default: a webhook
+    /// URL must not become a way into the services the server can reach. Turn it off for a
+    /// receiver on the same machine in development, or to let an egress proxy decide.
     pub refuse_private_addresses: bool,
     /// Makes `data.url` absolute under this base (the `public_base_url` setting); `None` keeps
     /// the stored path.
@@ -51,7 +53,7 @@ impl Default for WebhookConfig {
             backoff: DEFAULT_BACKOFF.to_vec(),
             concurrency: 16,
             fan_out_batch: 500,
-            refuse_private_addresses: false,
+            refuse_private_addresses: true,
             public_base_url: None,
         }
     }

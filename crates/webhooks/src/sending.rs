@@ -41,7 +41,8 @@ pub(crate) struct Sender {
 
 impl Sender {
     /// A client with the attempt timeout, no redirects, and, when private addresses are refused,
-    /// a resolver that keeps only public answers.
+    /// a resolver that keeps only public answers and no proxy (a proxy would resolve and
+    /// connect on the client's behalf, out of the policy's sight).
     pub(crate) fn new(config: &WebhookConfig) -> Result<Self, reqwest::Error> {
         let mut builder = reqwest::Client::builder()
             .timeout(config.attempt_timeout)
@@ -51,7 +52,7 @@ impl Sender {
             .redirect(reqwest::redirect::Policy::none())
             .user_agent(concat!("Pressroom-Webhooks/", env!("CARGO_PKG_VERSION")));
         if config.refuse_private_addresses {
-            builder = builder.dns_resolver(Arc::new(PublicOnly));
+            builder = builder.dns_resolver(Arc::new(PublicOnly)).no_proxy();
         }
         Ok(Self {
             client: builder.build()?,
