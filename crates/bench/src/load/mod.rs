@@ -495,7 +495,15 @@ async fn run(env: &Env, args: &LoadArgs, db: &BenchDb) -> anyhow::Result<Report>
         .seq;
     store.connection().clone().close().await?;
 
-    let mut server = Process::serve_everything(env, &db.url, &[]).await?;
+    // The metrics are served on a listener of their own, which the server names before it
+    // announces itself (read now: the log keeps only its tail).
+    let mut server =
+        Process::serve_everything(env, &db.url, &["--metrics-listen", "127.0.0.1:0"]).await?;
+    let metrics_url = server
+        .log()
+        .lines()
+        .find_map(|line| line.trim().strip_prefix("metrics on "))
+        .map(str::to_owned);
     let scheduler = match Process::scheduler(env, &db.url, &[]).await {
         Ok(scheduler) => scheduler,
         Err(error) => {
@@ -586,7 +594,10 @@ async fn run(env: &Env, args: &LoadArgs, db: &BenchDb) -> anyhow::Result<Report>
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-    let embedded = embedded_publications(&http, &ctx.base_url).await;
+    let embedded = match &metrics_url {
+        Some(url) => embedded_publications(&http, url).await,
+        None => None,
+    };
     let peak_rss = memory_of(server.pid()).map_or(f64::NAN, |memory| memory.hwm_mib);
     if let Some(status) = server.exited() {
         ctx.error(Failure::new(

@@ -5,16 +5,13 @@ use super::{LoadArgs, Scheduled, Tally, snippet, tail};
 use crate::report::{Report, max, percentile};
 use crate::setup::Env;
 
-/// `pressroom_scheduler_publications_total` of the server (its embedded scheduler's count).
-pub(super) async fn embedded_publications(http: &reqwest::Client, base_url: &str) -> Option<f64> {
-    let text = http
-        .get(format!("{base_url}/metrics"))
-        .send()
-        .await
-        .ok()?
-        .text()
-        .await
-        .ok()?;
+/// `pressroom_scheduler_publications_total` of the server (its embedded scheduler's count),
+/// read from its metrics listener at `metrics_url`.
+pub(super) async fn embedded_publications(
+    http: &reqwest::Client,
+    metrics_url: &str,
+) -> Option<f64> {
+    let text = http.get(metrics_url).send().await.ok()?.text().await.ok()?;
     text.lines().find_map(|line| {
         line.strip_prefix("pressroom_scheduler_publications_total ")
             .and_then(|value| value.trim().parse().ok())
