@@ -19,6 +19,7 @@ use pressroom_domain::links::public_url;
 use pressroom_domain::visibility::Role;
 use pressroom_storage::audit::Verification;
 use pressroom_storage::directory::{Department, Person, TokenGrant};
+use pressroom_storage::notifications::UserEmail;
 use pressroom_storage::pagination::{MAX_PAGE, PageRequest};
 use pressroom_storage::sessions::{SigninLink, SigninLinkStatus};
 use pressroom_storage::webhooks::WebhookDelivery;
@@ -125,6 +126,8 @@ struct AdminPage {
     chain: ChainStatus,
     departments: Vec<Department>,
     people: Vec<(Person, String)>,
+    office_emails: HashMap<String, String>,
+    user_emails: Vec<UserEmail>,
     links: Vec<LinkRow>,
     more_links: bool,
     endpoints: Vec<EndpointRow>,
@@ -142,6 +145,11 @@ impl AdminPage {
             .as_ref()
             .filter(|e| e.anchor == anchor)
             .map(|e| e.text.as_str())
+    }
+
+    /// The office e-mail address of `person_id`, or empty.
+    fn office_email(&self, person_id: &str) -> &str {
+        self.office_emails.get(person_id).map_or("", String::as_str)
     }
 
     /// Whether `value` is what the refused form had chosen in select `field`.
@@ -245,6 +253,9 @@ async fn page(
     };
     let departments = store.departments().await?;
     let people = store.people().await?;
+    let person_ids: Vec<String> = people.iter().map(|p| p.id.clone()).collect();
+    let office_emails = store.office_emails(&person_ids).await?;
+    let user_emails = store.user_emails().await?;
     let links = store
         .signin_links(&PageRequest {
             first: LINKS_SHOWN,
@@ -306,6 +317,8 @@ async fn page(
         frame: staff.frame.clone(),
         chain,
         people: people_rows,
+        office_emails,
+        user_emails,
         links: link_rows,
         more_links: links.has_next_page,
         endpoints,
@@ -457,4 +470,86 @@ pub async fn revoke_signin_link(
         Ok(_) => frame::see_other("/admin"),
         Err(err) => frame::internal_error(&err),
     }
+}
+
+/// The form of an address: an office's (`person_id`) or a user's (`user_name`); an empty
+/// `email` removes the address.
+#[derive(Debug, Default, Deserialize)]
+pub struct AddressForm {
+    #[serde(default)]
+    person_id: String,
+    #[serde(default)]
+    user_name: String,
+    #[serde(default)]
+    email: String,
+}
+
+/// After an address form: back to the addresses, or the page with the refusal on `anchor`.
+async fn address_outcome<T>(
+    store: &Store,
+    staff: &Staff,
+    anchor: String,
+    result: Result<T, StorageError>,
+) -> Response {
+    let refused = |message: String| FieldError {
+        anchor: anchor.clone(),
+        text: format!("E-mail address: {message}"),
+    };
+    let error = match result {
+        Ok(_) => return frame::see_other("/admin#addresses-title"),
+        Err(StorageError::Rule(DomainError::Validation { message, .. })) => refused(message),
+        Err(StorageError::Rule(other)) => refused(crate::release::refusal_in_words(&other)),
+        Err(err) => return frame::internal_error(&err),
+    };
+    page(
+        store,
+        staff,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        LinkForm::default(),
+        Some(error),
+        None,
+    )
+    .await
+    .unwrap_or_else(|err| frame::internal_error(&err))
+}
+
+/// `POST /newsroom/admin/office-email`: sets (or, empty, removes) the address of a person's
+/// office, where sign-off requests go.
+#[handler]
+pub async fn set_office_email(
+    staff: Staff,
+    store: Data<&Store>,
+    Form(form): Form<AddressForm>,
+) -> Response {
+    if let Some(refused) = admins_only(&staff) {
+        return refused;
+    }
+    let email = blank_to_none(&form.email);
+    let result = store
+        .set_office_email(&staff.viewer.user_name, &form.person_id, email.as_deref())
+        .await;
+    let anchor = format!("office-email-{}", form.person_id);
+    address_outcome(&store, &staff, anchor, result).await
+}
+
+/// `POST /newsroom/admin/user-email`: sets (or, empty, removes) a user's address, where the
+/// notifications of their department's releases go.
+#[handler]
+pub async fn set_user_email(
+    staff: Staff,
+    store: Data<&Store>,
+    Form(form): Form<AddressForm>,
+) -> Response {
+    if let Some(refused) = admins_only(&staff) {
+        return refused;
+    }
+    let email = blank_to_none(&form.email);
+    let result = store
+        .set_user_email(
+            &staff.viewer.user_name,
+            form.user_name.trim(),
+            email.as_deref(),
+        )
+        .await;
+    address_outcome(&store, &staff, "user-email".to_owned(), result).await
 }

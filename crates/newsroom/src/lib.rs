@@ -106,6 +106,8 @@ pub fn routes(config: NewsroomConfig) -> impl Endpoint + 'static {
         )
         .at("/admin", get(admin::show))
         .at("/admin/signin-links", post(admin::create_signin_link))
+        .at("/admin/office-email", post(admin::set_office_email))
+        .at("/admin/user-email", post(admin::set_user_email))
         .at(
             "/admin/signin-links/:link/revoke",
             post(admin::revoke_signin_link),

@@ -805,3 +805,88 @@ async fn only_the_roles_that_write_releases_are_offered_the_forms() {
         );
     }
 }
+
+#[tokio::test]
+async fn admins_set_the_addresses_notifications_go_to() {
+    for db in test_databases().await {
+        let w = TwoMinisters::build(&db.url).await;
+        let client = client(w.store.clone());
+        let admin = sign_in(&client, &w.store, grant("ada", Role::Admin, false, None)).await;
+        let (status, page) = get(&client, &admin, "/newsroom/admin").await;
+        assert_eq!(status, 200, "{}", db.backend_name);
+        let token = csrf(&page);
+        let (status, _, _) = post(
+            &client,
+            &admin,
+            "/newsroom/admin/office-email",
+            &[
+                ("csrf", &token),
+                ("person_id", &w.a),
+                ("email", "kansli@example.se"),
+            ],
+        )
+        .await;
+        assert_eq!(status, 303);
+        let (status, body, _) = post(
+            &client,
+            &admin,
+            "/newsroom/admin/user-email",
+            &[
+                ("csrf", &token),
+                ("user_name", "dana"),
+                ("email", "not an address"),
+            ],
+        )
+        .await;
+        assert_eq!(status, 422);
+        assert!(
+            body.contains("href=\"#user-email\""),
+            "the summary links the field"
+        );
+        let (status, _, _) = post(
+            &client,
+            &admin,
+            "/newsroom/admin/user-email",
+            &[
+                ("csrf", &token),
+                ("user_name", "dana"),
+                ("email", "dana@example.se"),
+            ],
+        )
+        .await;
+        assert_eq!(status, 303);
+        let emails = w
+            .store
+            .office_emails(std::slice::from_ref(&w.a))
+            .await
+            .expect("addresses");
+        assert_eq!(
+            emails.get(&w.a).map(String::as_str),
+            Some("kansli@example.se")
+        );
+        let users = w.store.user_emails().await.expect("users");
+        assert_eq!(users.len(), 1);
+        assert_eq!(users[0].email, "dana@example.se");
+        let (_, page) = get(&client, &admin, "/newsroom/admin").await;
+        assert!(page.contains("value=\"kansli@example.se\""));
+        // Nobody else sets addresses, and nobody else sees them.
+        let session = drafter(&client, &w).await;
+        let (_, page) = get(&client, &session, "/newsroom/").await;
+        let token = csrf(&page);
+        let (status, _, _) = post(
+            &client,
+            &session,
+            "/newsroom/admin/office-email",
+            &[("csrf", &token), ("person_id", &w.a), ("email", "")],
+        )
+        .await;
+        assert_eq!(status, 403);
+        assert!(!page.contains("kansli@example.se"));
+        let emails = w
+            .store
+            .office_emails(std::slice::from_ref(&w.a))
+            .await
+            .expect("addresses");
+        assert_eq!(emails.len(), 1, "unchanged");
+    }
+}
