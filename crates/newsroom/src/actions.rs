@@ -220,20 +220,73 @@ pub async fn schedule(
         Ok(release) => release,
         Err(response) => return response,
     };
-    let zone = match store
-        .departments_by_ids(std::slice::from_ref(&release.department_id))
-        .await
-    {
-        Ok(departments) => departments.get(&release.department_id).map_or_else(
-            || time_format::zone(""),
-            |d| time_format::zone(&d.time_zone),
-        ),
+    let zone = match department_zone(&store, &release).await {
+        Ok(zone) => zone,
         Err(err) => return frame::internal_error(&err),
     };
     match local_instant(&form.date, &form.time, zone) {
         Ok(at) => act(&store, &staff, &id, &form, Command::Schedule(at)).await,
         Err(words) => refused(&store, &staff, &id, StatusCode::UNPROCESSABLE_ENTITY, words).await,
     }
+}
+
+/// `POST /newsroom/releases/{id}/review-deadline`: sets the review deadline (date and time in
+/// the department's zone), or removes it when both are empty.
+#[handler]
+pub async fn review_deadline(
+    staff: Staff,
+    store: Data<&Store>,
+    Path(id): Path<String>,
+    Form(form): Form<ActionForm>,
+) -> Response {
+    let release = match loaded(&store, &staff, &id).await {
+        Ok(release) => release,
+        Err(response) => return response,
+    };
+    let deadline = if form.date.trim().is_empty() && form.time.trim().is_empty() {
+        None
+    } else {
+        let zone = match department_zone(&store, &release).await {
+            Ok(zone) => zone,
+            Err(err) => return frame::internal_error(&err),
+        };
+        match local_instant(&form.date, &form.time, zone) {
+            Ok(at) => Some(at),
+            Err(words) => {
+                return refused(&store, &staff, &id, StatusCode::UNPROCESSABLE_ENTITY, words).await;
+            }
+        }
+    };
+    let expected = form.expected_version.unwrap_or(release.version);
+    match store
+        .set_review_deadline(&staff.viewer, &id, expected, deadline)
+        .await
+    {
+        Ok(_) => frame::see_other(&format!("/releases/{id}")),
+        Err(StorageError::Rule(err)) => {
+            refused(&store, &staff, &id, StatusCode::UNPROCESSABLE_ENTITY, refusal_in_words(&err)).await
+        }
+        Err(StorageError::VersionConflict { .. }) => {
+            refused(&store, &staff, &id, StatusCode::CONFLICT, "Someone else changed this release after you opened the page, so the deadline was not set. Check it and try again.".into()).await
+        }
+        Err(StorageError::NotFound) => frame::not_found(),
+        Err(err) => frame::internal_error(&err),
+    }
+}
+
+/// The time zone of `release`'s department.
+async fn department_zone(
+    store: &Store,
+    release: &StoredRelease,
+) -> Result<chrono_tz::Tz, StorageError> {
+    Ok(store
+        .departments_by_ids(std::slice::from_ref(&release.department_id))
+        .await?
+        .get(&release.department_id)
+        .map_or_else(
+            || time_format::zone(""),
+            |d| time_format::zone(&d.time_zone),
+        ))
 }
 
 /// `POST /newsroom/releases/{id}/signoff-links`: creates a link and shows it once.

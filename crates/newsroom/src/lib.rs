@@ -101,6 +101,10 @@ pub fn routes(config: NewsroomConfig) -> impl Endpoint + 'static {
         )
         .at("/releases/:id/signoff-links", post(actions::create_link))
         .at(
+            "/releases/:id/review-deadline",
+            post(actions::review_deadline),
+        )
+        .at(
             "/releases/:id/signoff-links/:link/revoke",
             post(actions::revoke_link),
         )

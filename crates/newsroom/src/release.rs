@@ -178,6 +178,8 @@ pub struct Can {
     pub withdraw: bool,
     /// Ask for sign-off by link.
     pub links: bool,
+    /// Set the review deadline.
+    pub deadline: bool,
 }
 
 #[derive(Template)]
@@ -192,6 +194,7 @@ struct OverviewPage<'a> {
     state: &'static str,
     embargo: Option<When>,
     published: Option<When>,
+    review_deadline: Option<When>,
     offices: Vec<OfficeRow>,
     can: Can,
     missing: Vec<String>,
@@ -257,6 +260,7 @@ fn can(viewer: &Viewer, release: &StoredRelease, office_required: bool, state: S
         cancel: editor && allowed(Action::CancelEmbargo),
         withdraw: editor && allowed(Action::Withdraw),
         links: writer && allowed(Action::CreateSignoffLink),
+        deadline: writer && matches!(state, State::Draft | State::InReview),
     }
 }
 
@@ -449,6 +453,12 @@ pub async fn overview(
         zone_name: tz.name().to_owned(),
         state: state_in_words(state),
         embargo: view.pending_embargo().map(|at| When::new(at, tz)),
+        review_deadline: store
+            .review_deadlines(std::slice::from_ref(&release.id))
+            .await?
+            .remove(&release.id)
+            .filter(|_| matches!(state, State::Draft | State::InReview))
+            .map(|at| When::new(at, tz)),
         published: view.published_at().map(|at| When::new(at, tz)),
         offices,
         can,

@@ -890,3 +890,65 @@ async fn admins_set_the_addresses_notifications_go_to() {
         assert_eq!(emails.len(), 1, "unchanged");
     }
 }
+
+#[tokio::test]
+async fn a_review_deadline_is_set_in_local_time_shown_and_removed() {
+    for db in test_databases().await {
+        let w = TwoMinisters::build(&db.url).await;
+        let client = client(w.store.clone());
+        let r = w
+            .store
+            .create_release(&w.drafter, DEPARTMENT, content(&w, "Stycke."))
+            .await
+            .expect("create");
+        let session = drafter(&client, &w).await;
+        let path = format!("/newsroom/releases/{}", r.id);
+        let (_, page) = get(&client, &session, &path).await;
+        assert!(page.contains("id=\"set-deadline\""), "{}", db.backend_name);
+        let token = csrf(&page);
+        // 2026-06-02 at 15:00 in Stockholm (UTC+2) is 13:00 UTC; the clock is at 07:00 UTC.
+        let (status, _, _) = post(
+            &client,
+            &session,
+            &format!("{path}/review-deadline"),
+            &[("csrf", &token), ("date", "2026-06-02"), ("time", "15:00")],
+        )
+        .await;
+        assert_eq!(status, 303);
+        let deadlines = w
+            .store
+            .review_deadlines(std::slice::from_ref(&r.id))
+            .await
+            .expect("deadlines");
+        assert_eq!(
+            deadlines.get(&r.id).map(|at| at.to_rfc3339()),
+            Some("2026-06-02T13:00:00+00:00".to_owned())
+        );
+        let (_, page) = get(&client, &session, &path).await;
+        assert!(page.contains("id=\"review-deadline\""));
+        assert!(page.contains("13:00 UTC"));
+        let (status, body, _) = post(
+            &client,
+            &session,
+            &format!("{path}/review-deadline"),
+            &[("csrf", &token), ("date", "2026-06-01"), ("time", "15:00")],
+        )
+        .await;
+        assert_eq!(status, 422, "a deadline in the past is refused");
+        assert!(body.contains("There is a problem"));
+        let (status, _, _) = post(
+            &client,
+            &session,
+            &format!("{path}/review-deadline"),
+            &[("csrf", &token), ("date", ""), ("time", "")],
+        )
+        .await;
+        assert_eq!(status, 303);
+        let deadlines = w
+            .store
+            .review_deadlines(std::slice::from_ref(&r.id))
+            .await
+            .expect("deadlines");
+        assert!(deadlines.is_empty(), "removed");
+    }
+}
