@@ -94,3 +94,57 @@ async fn without_metrics_listen_no_metrics_are_served() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn a_scheduler_process_serves_its_metrics_on_the_metrics_listener() {
+    use std::process::Stdio;
+    use tokio::io::{AsyncBufReadExt, BufReader};
+
+    for_each_backend(|backend| async move {
+        let app = spawn_app(backend).await;
+        let mut scheduler =
+            tokio::process::Command::new(pressroom_test_support::binary::pressroom_binary())
+                .args(["--database-url", &app.database_url])
+                .args(["scheduler", "--metrics-listen", "127.0.0.1:0"])
+                .env("RUST_LOG", "warn")
+                .stdin(Stdio::null())
+                .stdout(Stdio::piped())
+                .kill_on_drop(true)
+                .spawn()
+                .expect("start the scheduler");
+        let stdout = scheduler.stdout.take().expect("piped");
+        let mut lines = BufReader::new(stdout).lines();
+        let mut next = async || {
+            tokio::time::timeout(std::time::Duration::from_secs(60), lines.next_line())
+                .await
+                .expect("a line in time")
+                .expect("stdout")
+                .unwrap_or_default()
+        };
+        let first = next().await;
+        let metrics_url = first
+            .strip_prefix("metrics on ")
+            .unwrap_or_else(|| panic!("the first line names the metrics: {first}"))
+            .to_owned();
+        assert_eq!(next().await, "scheduler running");
+
+        // The scheduler's own metrics appear once it has looked at the schedule.
+        let mut text = String::new();
+        for _ in 0..100 {
+            let response = app
+                .client
+                .get(&metrics_url)
+                .send()
+                .await
+                .expect("GET the scheduler's metrics");
+            assert_eq!(response.status(), reqwest::StatusCode::OK);
+            text = response.text().await.expect("the metrics");
+            if text.contains("pressroom_scheduler_last_success_timestamp_seconds") {
+                return;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+        panic!("no scheduler metrics within 10 s:\n{text}");
+    })
+    .await;
+}
