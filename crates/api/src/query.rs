@@ -217,7 +217,10 @@ impl Query {
     }
 
     /// Every user's e-mail address, by user name (admin only).
-    async fn user_emails(&self, ctx: &Context<'_>) -> ApiResult<Vec<crate::notifications::UserEmail>> {
+    async fn user_emails(
+        &self,
+        ctx: &Context<'_>,
+    ) -> ApiResult<Vec<crate::notifications::UserEmail>> {
         crate::notifications::user_emails(ctx).await
     }
 
@@ -229,7 +232,8 @@ impl Query {
         release_id: Option<ID>,
         first: Option<i32>,
     ) -> ApiResult<Vec<crate::notifications::MailMessage>> {
-        crate::notifications::mail_messages(ctx, release_id.as_ref().map(|id| id.as_str()), first).await
+        crate::notifications::mail_messages(ctx, release_id.as_ref().map(|id| id.as_str()), first)
+            .await
     }
 
     /// The newest delivery attempts to an endpoint (admin only).

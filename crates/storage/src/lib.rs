@@ -12,8 +12,8 @@ pub mod entity;
 #[cfg(not(feature = "test-util"))]
 pub(crate) mod entity;
 pub mod error;
-pub mod notifications;
 pub mod newsroom;
+pub mod notifications;
 pub mod pagination;
 pub mod publishing;
 pub mod releases;
