@@ -259,7 +259,12 @@ fn can(viewer: &Viewer, release: &StoredRelease, office_required: bool, state: S
         publish: editor && allowed(Action::PublishNow),
         cancel: editor && allowed(Action::CancelEmbargo),
         withdraw: editor && allowed(Action::Withdraw),
-        links: writer && allowed(Action::CreateSignoffLink),
+        // Not a transition, so not in the lifecycle table: a link is asked for in review only.
+        links: writer
+            && state == State::InReview
+            && Action::CreateSignoffLink
+                .allowed_roles()
+                .contains(&viewer.role),
         deadline: writer && matches!(state, State::Draft | State::InReview),
     }
 }
