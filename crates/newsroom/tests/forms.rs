@@ -707,7 +707,10 @@ async fn a_sign_off_link_is_shown_once_and_a_link_for_the_author_is_warned_about
         let session = drafter(&client, &w).await;
         let path = format!("/newsroom/releases/{}", r.id);
         let (_, page) = get(&client, &session, &path).await;
-        assert!(page.contains("id=\"signoff-person\""), "the form is offered in review");
+        assert!(
+            page.contains("id=\"signoff-person\""),
+            "the form is offered in review"
+        );
         let token = csrf(&page);
         let version = r.version.to_string();
         let (status, body, _) = post(
