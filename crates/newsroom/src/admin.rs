@@ -18,7 +18,7 @@ use pressroom_domain::audit::ChainBreak;
 use pressroom_domain::links::public_url;
 use pressroom_domain::visibility::Role;
 use pressroom_storage::audit::Verification;
-use pressroom_storage::directory::{Department, Person, TokenGrant};
+use pressroom_storage::directory::{Department, Person, TokenGrant, TokenRecord};
 use pressroom_storage::notifications::UserEmail;
 use pressroom_storage::pagination::{MAX_PAGE, PageRequest};
 use pressroom_storage::sessions::{SigninLink, SigninLinkStatus};
@@ -59,6 +59,35 @@ pub struct LinkForm {
     /// Present when ticked: an integrator accredited for embargoed releases.
     #[serde(default)]
     pub embargo_access: Option<String>,
+    /// The button pressed: `token` makes an API token, anything else a sign-in link.
+    #[serde(default)]
+    pub kind: String,
+}
+
+/// A secret shown once, right after it was made.
+pub struct Shown {
+    /// `link` (a sign-in URL) or `token` (an API token).
+    pub kind: &'static str,
+    /// The URL or the token.
+    pub value: String,
+}
+
+/// One API token in the admin's list.
+pub struct TokenRow {
+    /// Id.
+    pub id: String,
+    /// Its user.
+    pub user_name: String,
+    /// What it grants, in words.
+    pub grant: String,
+    /// active, expired or revoked.
+    pub status: &'static str,
+    /// Created.
+    pub created: When,
+    /// Expiry, if any.
+    pub expires: Option<When>,
+    /// Whether it can still be revoked.
+    pub revocable: bool,
 }
 
 /// The chain's state, in words.
@@ -134,7 +163,9 @@ struct AdminPage {
     roles: Vec<(&'static str, &'static str)>,
     form: LinkForm,
     error: Option<FieldError>,
-    created_link: Option<String>,
+    created: Option<Shown>,
+    tokens: Vec<TokenRow>,
+    more_tokens: bool,
     zone: String,
 }
 
@@ -181,19 +212,49 @@ fn link_status(status: SigninLinkStatus) -> &'static str {
     }
 }
 
+/// What a sign-in link or a token grants: role, department, office, accreditation.
+struct Grant<'a> {
+    role: Role,
+    department_id: Option<&'a str>,
+    person_id: Option<&'a str>,
+    embargo_access: bool,
+}
+
+impl<'a> From<&'a SigninLink> for Grant<'a> {
+    fn from(link: &'a SigninLink) -> Self {
+        Self {
+            role: link.role,
+            department_id: link.department_id.as_deref(),
+            person_id: link.person_id.as_deref(),
+            embargo_access: link.embargo_access,
+        }
+    }
+}
+
+impl<'a> From<&'a TokenRecord> for Grant<'a> {
+    fn from(token: &'a TokenRecord) -> Self {
+        Self {
+            role: token.role,
+            department_id: token.department_id.as_deref(),
+            person_id: token.person_id.as_deref(),
+            embargo_access: token.embargo_access,
+        }
+    }
+}
+
 fn grant_in_words(
-    link: &SigninLink,
+    link: Grant<'_>,
     departments: &HashMap<&str, &Department>,
     people: &HashMap<&str, &Person>,
 ) -> String {
     let mut words = role_in_words(link.role).to_owned();
-    if let Some(department) = link.department_id.as_deref() {
+    if let Some(department) = link.department_id {
         let name = departments
             .get(department)
             .map_or(department, |d| d.name.as_str());
         words.push_str(&format!(" in {name}"));
     }
-    if let Some(person) = link.person_id.as_deref() {
+    if let Some(person) = link.person_id {
         let name = people.get(person).map_or(person, |p| p.name.as_str());
         words.push_str(&format!(" for {name}"));
     }
@@ -231,14 +292,14 @@ fn admins_only(staff: &Staff) -> Option<Response> {
 }
 
 /// Renders the admin page with `status`; `form` and `error` after a refused form,
-/// `created_link` once after a link was made.
+/// `created` once after a link or a token was made.
 async fn page(
     store: &Store,
     staff: &Staff,
     status: StatusCode,
     form: LinkForm,
     error: Option<FieldError>,
-    created_link: Option<String>,
+    created: Option<Shown>,
 ) -> Result<Response, StorageError> {
     let tz = time_format::zone(ADMIN_ZONE);
     let chain = match store.verify_audit_chain().await? {
@@ -258,6 +319,12 @@ async fn page(
     let user_emails = store.user_emails().await?;
     let links = store
         .signin_links(&PageRequest {
+            first: LINKS_SHOWN,
+            after: None,
+        })
+        .await?;
+    let tokens = store
+        .tokens(&PageRequest {
             first: LINKS_SHOWN,
             after: None,
         })
@@ -287,12 +354,35 @@ async fn page(
         .map(|(_, link)| LinkRow {
             id: link.id.clone(),
             user_name: link.user_name.clone(),
-            grant: grant_in_words(link, &by_department, &by_person),
+            grant: grant_in_words(link.into(), &by_department, &by_person),
             status: link_status(link.status),
             created_by: link.created_by.clone(),
             created: When::new(link.created_at, tz),
             expires: When::new(link.expires_at, tz),
             revocable: link.status == SigninLinkStatus::Unused,
+        })
+        .collect();
+    let now = store.now();
+    let token_rows = tokens
+        .items
+        .iter()
+        .map(|(_, token)| {
+            let status = if token.revoked_at.is_some() {
+                "revoked"
+            } else if token.expires_at.is_some_and(|at| at <= now) {
+                "expired"
+            } else {
+                "active"
+            };
+            TokenRow {
+                id: token.id.clone(),
+                user_name: token.user_name.clone(),
+                grant: grant_in_words(token.into(), &by_department, &by_person),
+                status,
+                created: When::new(token.created_at, tz),
+                expires: token.expires_at.map(|at| When::new(at, tz)),
+                revocable: status == "active",
+            }
         })
         .collect();
     let people_rows = people
@@ -328,7 +418,9 @@ async fn page(
             .collect(),
         form,
         error,
-        created_link,
+        created,
+        tokens: token_rows,
+        more_tokens: tokens.has_next_page,
         zone: time_format::zone_and_offset(tz, store.now()),
         departments,
     };
@@ -407,19 +499,33 @@ pub async fn create_signin_link(
         embargo_access: form.embargo_access.is_some(),
         expires_at: None,
     };
-    let result = store
-        .create_signin_link(&staff.viewer.user_name, grant)
-        .await;
+    // One form, two buttons: a sign-in link for the newsroom, or an API token for a client.
+    let result = if form.kind == "token" {
+        store
+            .create_token(&staff.viewer.user_name, grant)
+            .await
+            .map(|created| Shown {
+                kind: "token",
+                value: created.token,
+            })
+    } else {
+        store
+            .create_signin_link(&staff.viewer.user_name, grant)
+            .await
+            .map(|created| Shown {
+                kind: "link",
+                value: public_url(config.public_base_url.as_ref(), &created.path),
+            })
+    };
     let outcome = match result {
-        Ok(created) => {
-            let url = public_url(config.public_base_url.as_ref(), &created.path);
+        Ok(shown) => {
             page(
                 &store,
                 &staff,
                 StatusCode::OK,
                 LinkForm::default(),
                 None,
-                Some(url),
+                Some(shown),
             )
             .await
         }
@@ -552,4 +658,21 @@ pub async fn set_user_email(
         )
         .await;
     address_outcome(&store, &staff, "user-email".to_owned(), result).await
+}
+
+/// `POST /newsroom/admin/tokens/{token}/revoke`: revokes an API token at once, then back to the
+/// admin page (a token already revoked or unknown changes nothing).
+#[handler]
+pub async fn revoke_token(
+    staff: Staff,
+    store: Data<&Store>,
+    Path(token): Path<String>,
+) -> Response {
+    if let Some(refused) = admins_only(&staff) {
+        return refused;
+    }
+    match store.revoke_token(&staff.viewer.user_name, &token).await {
+        Ok(_) => frame::see_other("/admin#tokens-title"),
+        Err(err) => frame::internal_error(&err),
+    }
 }

@@ -110,6 +110,7 @@ pub fn routes(config: NewsroomConfig) -> impl Endpoint + 'static {
         )
         .at("/admin", get(admin::show))
         .at("/admin/signin-links", post(admin::create_signin_link))
+        .at("/admin/tokens/:token/revoke", post(admin::revoke_token))
         .at("/admin/office-email", post(admin::set_office_email))
         .at("/admin/user-email", post(admin::set_user_email))
         .at(

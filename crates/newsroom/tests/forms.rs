@@ -956,3 +956,91 @@ async fn a_review_deadline_is_set_in_local_time_shown_and_removed() {
         assert!(deadlines.is_empty(), "removed");
     }
 }
+
+#[tokio::test]
+async fn admins_list_make_and_revoke_api_tokens_whose_secret_is_shown_once() {
+    for db in test_databases().await {
+        let w = TwoMinisters::build(&db.url).await;
+        let client = client(w.store.clone());
+        let existing = w
+            .store
+            .create_token("cli", grant("dana", Role::Drafter, true, None))
+            .await
+            .expect("a token");
+        let admin = sign_in(&client, &w.store, grant("ada", Role::Admin, false, None)).await;
+        let (_, page) = get(&client, &admin, "/newsroom/admin").await;
+        let listed = &page[page.find("API tokens, newest first").expect("the list")..];
+        assert!(
+            listed.contains(&format!("id=\"token-{}\"", existing.id)),
+            "{}",
+            db.backend_name
+        );
+        assert!(
+            !page.contains(&existing.token),
+            "a secret is never shown again"
+        );
+        let token = csrf(&page);
+        let (status, body, _) = post(
+            &client,
+            &admin,
+            "/newsroom/admin/signin-links",
+            &[
+                ("csrf", &token),
+                ("name", "Agency Feed"),
+                ("role", "INTEGRATOR"),
+                ("kind", "token"),
+            ],
+        )
+        .await;
+        assert_eq!(status, 200);
+        let marker = "id=\"created-token\" value=\"";
+        let start = body.find(marker).expect("the token is shown once") + marker.len();
+        let secret = &body[start..start + 68];
+        assert!(secret.starts_with("prt_"), "{secret}");
+        let viewer = w
+            .store
+            .authenticate(secret)
+            .await
+            .expect("auth")
+            .expect("valid");
+        assert_eq!(viewer.user_name, "Agency Feed");
+        let (status, _, _) = post(
+            &client,
+            &admin,
+            &format!("/newsroom/admin/tokens/{}/revoke", existing.id),
+            &[("csrf", &token)],
+        )
+        .await;
+        assert_eq!(status, 303);
+        assert!(
+            w.store
+                .authenticate(&existing.token)
+                .await
+                .expect("auth")
+                .is_none(),
+            "revoked at once"
+        );
+        let (_, page) = get(&client, &admin, "/newsroom/admin").await;
+        let row = &page[page
+            .find(&format!("id=\"token-{}\"", existing.id))
+            .expect("still listed")..];
+        assert!(row[..row.find("</tr>").expect("row end")].contains("revoked"));
+        // A drafter can do none of it.
+        let session = drafter(&client, &w).await;
+        let (_, page) = get(&client, &session, "/newsroom/").await;
+        let drafter_token = csrf(&page);
+        let (status, _, _) = post(
+            &client,
+            &session,
+            "/newsroom/admin/signin-links",
+            &[
+                ("csrf", &drafter_token),
+                ("name", "x"),
+                ("role", "ADMIN"),
+                ("kind", "token"),
+            ],
+        )
+        .await;
+        assert_eq!(status, 403);
+    }
+}

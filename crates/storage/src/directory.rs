@@ -89,6 +89,29 @@ pub struct TokenGrant {
 }
 
 /// A freshly created token: its id and the secret, shown once.
+/// A token as admins see it: everything but the secret, which is never stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TokenRecord {
+    /// Id (for revoking).
+    pub id: String,
+    /// The user it belongs to.
+    pub user_name: String,
+    /// Its role.
+    pub role: Role,
+    /// Department of a drafter or editor.
+    pub department_id: Option<String>,
+    /// Person whose office a minister-office token speaks for.
+    pub person_id: Option<String>,
+    /// Whether an integrator is accredited for embargoed releases.
+    pub embargo_access: bool,
+    /// When it was made.
+    pub created_at: DateTime<Utc>,
+    /// When it stops working, if ever.
+    pub expires_at: Option<DateTime<Utc>>,
+    /// When it was revoked.
+    pub revoked_at: Option<DateTime<Utc>>,
+}
+
 #[derive(Debug, Clone)]
 pub struct CreatedToken {
     /// Id (for revoking).
@@ -282,6 +305,57 @@ impl Store {
         audit::append(&txn, admin_entry(actor, "createToken", &d), now).await?;
         txn.commit().await?;
         Ok(CreatedToken { id, token })
+    }
+
+    /// Every token, newest first, keyset paged by (creation instant, id); never a secret (only
+    /// hashes are stored). For admins: the caller checks the role, as for creating tokens.
+    pub async fn tokens(
+        &self,
+        page: &crate::pagination::PageRequest,
+    ) -> StorageResult<crate::pagination::Page<TokenRecord>> {
+        use crate::clock::from_micros;
+        use crate::pagination::{Cursor, Page};
+        use sea_orm::QuerySelect;
+        let mut query = tokens::Entity::find();
+        if let Some(cursor) = &page.after {
+            let (created_at, id) = cursor.release_key()?;
+            query = query.filter(
+                Condition::any()
+                    .add(tokens::Column::CreatedAt.lt(created_at))
+                    .add(
+                        Condition::all()
+                            .add(tokens::Column::CreatedAt.eq(created_at))
+                            .add(tokens::Column::Id.lt(id)),
+                    ),
+            );
+        }
+        let rows = query
+            .order_by_desc(tokens::Column::CreatedAt)
+            .order_by_desc(tokens::Column::Id)
+            .limit(page.limit_plus_one())
+            .all(self.connection())
+            .await?;
+        let records = rows
+            .into_iter()
+            .map(|m| {
+                Ok(TokenRecord {
+                    role: Role::parse(&m.role).ok_or_else(|| {
+                        StorageError::Internal(format!("unknown role {}", m.role))
+                    })?,
+                    id: m.id,
+                    user_name: m.user_name,
+                    department_id: m.department_id,
+                    person_id: m.person_id,
+                    embargo_access: m.embargo_access,
+                    created_at: from_micros(m.created_at),
+                    expires_at: m.expires_at.map(from_micros),
+                    revoked_at: m.revoked_at.map(from_micros),
+                })
+            })
+            .collect::<StorageResult<Vec<_>>>()?;
+        Ok(Page::from_rows(records, page, |t| {
+            Cursor::for_release(micros(t.created_at), &t.id)
+        }))
     }
 
     /// Revokes a token with immediate effect; false when no unrevoked token has this id.
