@@ -431,6 +431,9 @@ async fn run(command: Command, settings: Settings) -> anyhow::Result<ExitCode> {
     let url = settings.database_url.as_str();
     pressroom_storage::notifications::set_readiness_lead(settings.readiness_lead());
     pressroom_storage::notifications::set_review_reminder_lead(settings.review_reminder_lead());
+    pressroom_storage::notifications::set_signoff_link_max_hours(
+        i64::try_from(settings.signoff_link_max_hours).unwrap_or(i64::MAX),
+    );
     match command {
         Command::Schema => {
             let sdl = pressroom_api::schema_sdl();

@@ -75,6 +75,26 @@ pub fn readiness_lead() -> Duration {
     Duration::from_secs(READINESS_LEAD_SECS.load(std::sync::atomic::Ordering::Relaxed))
 }
 
+/// The life, in hours, of the sign-off links that requests by e-mail carry: the default life of
+/// a link, cut to the `signoff_link_max_hours` setting when that is shorter.
+static MAILED_LINK_HOURS: std::sync::atomic::AtomicI64 =
+    std::sync::atomic::AtomicI64::new(DEFAULT_EXPIRES_IN_HOURS);
+
+/// Sets, for this process, the longest life of a sign-off link (`signoff_link_max_hours`): the
+/// links that sign-off requests by e-mail carry live the default 72 hours, or this if shorter.
+/// Process-wide for the same reason as [`set_readiness_lead`].
+pub fn set_signoff_link_max_hours(max_hours: i64) {
+    MAILED_LINK_HOURS.store(
+        Ord::clamp(max_hours, 1, DEFAULT_EXPIRES_IN_HOURS),
+        std::sync::atomic::Ordering::Relaxed,
+    );
+}
+
+/// The life, in hours, of the sign-off links mailed by this process.
+pub fn mailed_link_hours() -> i64 {
+    MAILED_LINK_HOURS.load(std::sync::atomic::Ordering::Relaxed)
+}
+
 /// What a message is about.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum MailKind {
@@ -1300,7 +1320,7 @@ async fn signoff_requests(
         .into_iter()
         .map(|p| (p.id, p.name))
         .collect();
-    let expires_at = now + chrono::Duration::hours(DEFAULT_EXPIRES_IN_HOURS);
+    let expires_at = now + chrono::Duration::hours(mailed_link_hours());
     let deadline = review_deadlines::Entity::find_by_id(release.id.clone())
         .one(txn)
         .await?
@@ -1390,6 +1410,18 @@ pub fn readiness_alerts_raised() -> u64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn mailed_links_live_72_hours_or_the_configured_maximum_if_shorter() {
+        assert_eq!(mailed_link_hours(), 72);
+        set_signoff_link_max_hours(720);
+        assert_eq!(mailed_link_hours(), 72);
+        set_signoff_link_max_hours(24);
+        assert_eq!(mailed_link_hours(), 24);
+        set_signoff_link_max_hours(0);
+        assert_eq!(mailed_link_hours(), 1, "never a dead link");
+        set_signoff_link_max_hours(720);
+    }
 
     #[test]
     fn every_mail_kind_and_state_round_trips_through_its_stored_name() {
