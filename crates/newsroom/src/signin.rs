@@ -3,43 +3,37 @@
 //! secret goes into an HttpOnly cookie. Attempts are rate-limited per client address, and a
 //! failed one says nothing about why (unknown, used, expired or revoked all read alike).
 
-use std::net::{IpAddr, Ipv4Addr};
 use std::num::NonZeroU32;
 use std::sync::Arc;
 
 use askama::Template;
-use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
 use poem::http::StatusCode;
 use poem::http::header::{self, HeaderValue};
 use poem::web::{Data, Form, Path};
 use poem::{Request, Response, handler};
 use pressroom_storage::Store;
 use pressroom_storage::sessions::NewSession;
+use pressroom_web::address_budget::AddressBudget;
 use serde::Deserialize;
 
 use crate::NewsroomConfig;
 use crate::frame::{self, Frame};
 use crate::gate::{SESSION_COOKIE, set_cookie};
 
-/// Sign-in attempts per client address.
+/// Sign-in attempts per client address (IPv4, or IPv6 /64), the same budget as anonymous
+/// GraphQL callers get.
 #[derive(Clone)]
-pub struct SigninLimiter(Arc<DefaultKeyedRateLimiter<IpAddr>>);
+pub struct SigninLimiter(AddressBudget);
 
 impl SigninLimiter {
     /// `per_minute` attempts per address.
     pub fn new(per_minute: NonZeroU32) -> Self {
-        Self(Arc::new(RateLimiter::keyed(Quota::per_minute(per_minute))))
+        Self(AddressBudget::per_minute(per_minute))
     }
 
     fn allows(&self, req: &Request) -> bool {
-        if self.0.len() > 10_000 {
-            self.0.retain_recent();
-        }
-        let address = req
-            .remote_addr()
-            .as_socket_addr()
-            .map_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED), |a| a.ip());
-        self.0.check_key(&address).is_ok()
+        let address = req.remote_addr().as_socket_addr().map(|a| a.ip());
+        self.0.check(address).is_none()
     }
 }
 

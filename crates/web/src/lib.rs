@@ -1,5 +1,6 @@
 #![doc = include_str!("../README.md")]
 
+pub mod address_budget;
 pub mod article;
 pub mod fragments;
 pub mod labels;

@@ -1,12 +1,13 @@
 //! The request budgets of `/graphql`, per token and per client address.
 
-use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+use std::net::IpAddr;
 use std::num::NonZeroU32;
 use std::sync::Arc;
 use std::time::Duration;
 
 use governor::clock::{Clock, DefaultClock};
 use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
+use pressroom_web::address_budget::AddressBudget;
 
 /// The request budgets of `/graphql`: per token, keyed by the SHA-256 of the bearer token (only
 /// tokens that authenticated are counted, so the keys are bounded by real tokens), and for
@@ -17,19 +18,15 @@ pub struct RateLimit {
     /// Per token; `None`: no limit.
     pub per_token: Option<Arc<DefaultKeyedRateLimiter<String>>>,
     /// Per client address for requests without a token; `None`: no limit.
-    pub per_address: Option<Arc<DefaultKeyedRateLimiter<IpAddr>>>,
+    pub per_address: Option<AddressBudget>,
 }
-
-/// Addresses kept by the per-address limiter before the ones with full budgets are forgotten.
-const ADDRESSES_KEPT: usize = 10_000;
 
 impl RateLimit {
     /// Budgets of `per_minute` requests per token and `anonymous_per_minute` per address.
     pub fn new(per_minute: Option<NonZeroU32>, anonymous_per_minute: Option<NonZeroU32>) -> Self {
         Self {
             per_token: per_minute.map(|n| Arc::new(RateLimiter::keyed(Quota::per_minute(n)))),
-            per_address: anonymous_per_minute
-                .map(|n| Arc::new(RateLimiter::keyed(Quota::per_minute(n)))),
+            per_address: anonymous_per_minute.map(AddressBudget::per_minute),
         }
     }
 
@@ -46,21 +43,7 @@ impl RateLimit {
     /// `None` when an anonymous caller from `address` may go on; otherwise how long to wait.
     /// A request whose address is unknown (not over TCP) shares one budget with all such.
     pub fn check_anonymous(&self, address: Option<IpAddr>) -> Option<Duration> {
-        let limiter = self.per_address.as_ref()?;
-        if limiter.len() > ADDRESSES_KEPT {
-            limiter.retain_recent();
-        }
-        let key = match address.unwrap_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED)) {
-            IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
-                Some(v4) => IpAddr::V4(v4),
-                None => IpAddr::V6(Ipv6Addr::from(u128::from(v6) & !u128::from(u64::MAX))),
-            },
-            v4 => v4,
-        };
-        limiter
-            .check_key(&key)
-            .err()
-            .map(|not_until| not_until.wait_time_from(DefaultClock::default().now()))
+        self.per_address.as_ref()?.check(address)
     }
 }
 
