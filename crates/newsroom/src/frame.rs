@@ -128,7 +128,7 @@ pub fn not_found() -> Response {
 
 /// `500`: the cause goes to the log with an id; the page shows the id only.
 pub fn internal_error(cause: &dyn std::fmt::Display) -> Response {
-    let id = uuid_like();
+    let id = pressroom_web::responses::error_id();
     tracing::error!(error.id = %id, error.cause = %cause, "newsroom page failed");
     message_response(
         StatusCode::INTERNAL_SERVER_ERROR,
@@ -137,13 +137,6 @@ pub fn internal_error(cause: &dyn std::fmt::Display) -> Response {
             "Please try again in a moment (error id {id}). Nothing you sent was lost if the page says so; otherwise go back and check."
         ),
     )
-}
-
-fn uuid_like() -> String {
-    use rand::RngCore;
-    let mut bytes = [0u8; 6];
-    rand::rng().fill_bytes(&mut bytes);
-    hex::encode(bytes)
 }
 
 /// An HTML page with status 200.

@@ -273,10 +273,15 @@ pub fn unauthorized_json() -> Response {
     response
 }
 
+/// A short random id that ties an error page to its log line (12 hex digits).
+pub fn error_id() -> String {
+    let id = uuid::Uuid::new_v4().simple().to_string();
+    id[..12].to_owned()
+}
+
 /// `500 Internal Server Error`: the cause is logged once with an id; the caller sees the id only.
 pub fn internal_error(cause: &dyn std::fmt::Display, media: Media) -> Response {
-    let id = uuid::Uuid::new_v4().simple().to_string();
-    let id = &id[..12];
+    let id = &error_id();
     tracing::error!(error.id = %id, error.cause = %cause, "public surface failed");
     let body = match media {
         Media::Html => message_page(
