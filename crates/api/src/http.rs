@@ -187,6 +187,10 @@ pub fn app_with(store: Store, config: HttpConfig) -> impl Endpoint {
         .at(
             "/static/pressroom.css",
             get(crate::public::pages::stylesheet),
+        )
+        .at(
+            "/static/newsroom.js",
+            get(crate::public::pages::newsroom_script),
         );
     // The newsroom: its own pages under /newsroom, on the same store and the same middleware.
     let routes = match config.newsroom.clone() {

@@ -4,7 +4,7 @@
 use askama::Template;
 use poem::http::StatusCode;
 use poem::web::Redirect;
-use poem::{FromRequest, IntoResponse, Request, RequestBody, Response, handler};
+use poem::{FromRequest, IntoResponse, Request, RequestBody, Response};
 use pressroom_domain::lifecycle::Action;
 use pressroom_domain::visibility::{Role, Viewer};
 
@@ -12,9 +12,6 @@ use crate::gate::Visit;
 
 /// The newsroom's name in its header.
 pub const SITE: &str = "Pressroom newsroom";
-
-/// The script every page loads (character counters, confirmations); pages work without it.
-pub const SCRIPT: &str = include_str!("../static/newsroom.js");
 
 /// The parts of the layout every page fills (`templates/newsroom.html`).
 #[derive(Debug, Clone)]
@@ -166,13 +163,4 @@ pub fn render_with(status: StatusCode, page: &impl Template) -> Response {
 /// `303 See Other` to `path` under the newsroom (post/redirect/get).
 pub fn see_other(path: &str) -> Response {
     Redirect::see_other(format!("{}{path}", crate::BASE)).into_response()
-}
-
-/// `GET /newsroom/newsroom.js`.
-#[handler]
-pub fn script() -> Response {
-    Response::builder()
-        .content_type("text/javascript; charset=utf-8")
-        .header("cache-control", "public, max-age=3600")
-        .body(SCRIPT)
 }

@@ -74,7 +74,6 @@ pub fn routes(config: NewsroomConfig) -> impl Endpoint + 'static {
         .at("/signin", get(signin::page).post(signin::with_token))
         .at("/signin/:token", get(signin::with_link))
         .at("/signout", post(signin::sign_out))
-        .at("/newsroom.js", get(frame::script))
         .at("/releases/new", get(edit::new_form).post(edit::create))
         .at("/releases/:id", get(release::show))
         .at("/releases/:id/preview", get(release::preview))

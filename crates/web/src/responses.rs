@@ -63,6 +63,8 @@ pub enum Media {
     Ninjs,
     /// The stylesheet.
     Css,
+    /// The newsroom's script.
+    JavaScript,
 }
 
 impl Media {
@@ -72,6 +74,7 @@ impl Media {
             Self::Atom => "application/atom+xml; charset=utf-8",
             Self::Ninjs => "application/json; charset=utf-8",
             Self::Css => "text/css; charset=utf-8",
+            Self::JavaScript => "text/javascript; charset=utf-8",
         }
     }
 }

@@ -366,3 +366,9 @@ async fn departments_page(store: &Store) -> Result<Representation, PublicError> 
 pub fn stylesheet(headers: &HeaderMap) -> Response {
     pressroom_web::stylesheet(headers)
 }
+
+/// `GET /static/newsroom.js`: the newsroom's script ([`pressroom_web::NEWSROOM_SCRIPT`]).
+#[handler]
+pub fn newsroom_script(headers: &HeaderMap) -> Response {
+    pressroom_web::newsroom_script(headers)
+}
