@@ -10,7 +10,7 @@ use askama::Template;
 use chrono::{LocalResult, NaiveDate, NaiveDateTime, NaiveTime, TimeZone, Utc};
 use poem::http::StatusCode;
 use poem::web::{Data, Form, Path};
-use poem::{Response, handler};
+use poem::{Request, Response, handler};
 use pressroom_domain::lifecycle::Command;
 use pressroom_domain::links::public_url;
 use pressroom_domain::signoff::LinkRequest;
@@ -115,73 +115,36 @@ async fn act(
     outcome(store, staff, id, result).await
 }
 
-/// `POST /newsroom/releases/{id}/submit`.
-#[handler]
-pub async fn submit(
-    staff: Staff,
-    store: Data<&Store>,
-    Path(id): Path<String>,
-    Form(form): Form<ActionForm>,
-) -> Response {
-    act(&store, &staff, &id, &form, Command::SubmitForReview).await
+/// The commands the release page posts with nothing but the version and a comment or reason,
+/// by the last segment of their path (`/newsroom/releases/{id}/{action}`).
+fn command_for(action: &str, form: &ActionForm) -> Option<Command> {
+    let text = crate::form::from_textarea;
+    Some(match action {
+        "submit" => Command::SubmitForReview,
+        "approve" => Command::Approve,
+        "request-changes" => Command::RequestChanges(text(&form.comment)),
+        "publish" => Command::PublishNow,
+        "cancel-embargo" => Command::CancelEmbargo(text(&form.reason)),
+        "withdraw" => Command::Withdraw(text(&form.reason)),
+        _ => return None,
+    })
 }
 
-/// `POST /newsroom/releases/{id}/approve`.
+/// `POST /newsroom/releases/{id}/submit`, `/approve`, `/request-changes`, `/publish`,
+/// `/cancel-embargo` and `/withdraw`: one lifecycle command each, through [`act`].
 #[handler]
-pub async fn approve(
+pub async fn lifecycle_command(
+    req: &Request,
     staff: Staff,
     store: Data<&Store>,
     Path(id): Path<String>,
     Form(form): Form<ActionForm>,
 ) -> Response {
-    act(&store, &staff, &id, &form, Command::Approve).await
-}
-
-/// `POST /newsroom/releases/{id}/request-changes`.
-#[handler]
-pub async fn request_changes(
-    staff: Staff,
-    store: Data<&Store>,
-    Path(id): Path<String>,
-    Form(form): Form<ActionForm>,
-) -> Response {
-    let comment = crate::form::from_textarea(&form.comment);
-    act(&store, &staff, &id, &form, Command::RequestChanges(comment)).await
-}
-
-/// `POST /newsroom/releases/{id}/publish`.
-#[handler]
-pub async fn publish(
-    staff: Staff,
-    store: Data<&Store>,
-    Path(id): Path<String>,
-    Form(form): Form<ActionForm>,
-) -> Response {
-    act(&store, &staff, &id, &form, Command::PublishNow).await
-}
-
-/// `POST /newsroom/releases/{id}/cancel-embargo`.
-#[handler]
-pub async fn cancel_embargo(
-    staff: Staff,
-    store: Data<&Store>,
-    Path(id): Path<String>,
-    Form(form): Form<ActionForm>,
-) -> Response {
-    let reason = crate::form::from_textarea(&form.reason);
-    act(&store, &staff, &id, &form, Command::CancelEmbargo(reason)).await
-}
-
-/// `POST /newsroom/releases/{id}/withdraw`.
-#[handler]
-pub async fn withdraw(
-    staff: Staff,
-    store: Data<&Store>,
-    Path(id): Path<String>,
-    Form(form): Form<ActionForm>,
-) -> Response {
-    let reason = crate::form::from_textarea(&form.reason);
-    act(&store, &staff, &id, &form, Command::Withdraw(reason)).await
+    let action = req.uri().path().rsplit('/').next().unwrap_or_default();
+    match command_for(action, &form) {
+        Some(command) => act(&store, &staff, &id, &form, command).await,
+        None => frame::not_found(),
+    }
 }
 
 /// Why a date and time in a zone do not name one instant.

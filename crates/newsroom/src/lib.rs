@@ -79,24 +79,24 @@ pub fn routes(config: NewsroomConfig) -> impl Endpoint + 'static {
         .at("/releases/:id/preview", get(release::preview))
         .at("/releases/:id/history", get(history::show))
         .at("/releases/:id/edit", get(edit::edit_form).post(edit::save))
-        .at("/releases/:id/submit", post(actions::submit))
-        .at("/releases/:id/approve", post(actions::approve))
+        .at("/releases/:id/submit", post(actions::lifecycle_command))
+        .at("/releases/:id/approve", post(actions::lifecycle_command))
         .at(
             "/releases/:id/request-changes",
-            post(actions::request_changes),
+            post(actions::lifecycle_command),
         )
         .at("/releases/:id/schedule", post(actions::schedule))
         .at(
             "/releases/:id/publish",
-            get(actions::confirm_publish).post(actions::publish),
+            get(actions::confirm_publish).post(actions::lifecycle_command),
         )
         .at(
             "/releases/:id/cancel-embargo",
-            get(actions::confirm_cancel).post(actions::cancel_embargo),
+            get(actions::confirm_cancel).post(actions::lifecycle_command),
         )
         .at(
             "/releases/:id/withdraw",
-            get(actions::confirm_withdraw).post(actions::withdraw),
+            get(actions::confirm_withdraw).post(actions::lifecycle_command),
         )
         .at("/releases/:id/signoff-links", post(actions::create_link))
         .at(
