@@ -13,7 +13,9 @@ use pressroom_storage::releases::{ReleaseFilter, StoredRelease};
 use pressroom_test_support::database::test_databases;
 use pressroom_test_support::world::{DEPARTMENT, TwoMinisters};
 
-use support::{Client, Session, client, content, csrf, escaped, get, grant, post, sign_in};
+use support::{
+    Client, Session, client, content, csrf, escaped, get, grant, in_review, post, sign_in,
+};
 
 async fn releases(w: &TwoMinisters) -> Vec<StoredRelease> {
     w.store
@@ -590,16 +592,7 @@ async fn the_work_lists_show_who_is_waited_on_and_what_awaits_an_office() {
     for db in test_databases().await {
         let w = TwoMinisters::build(&db.url).await;
         let client = client(w.store.clone());
-        let r = w
-            .store
-            .create_release(&w.drafter, DEPARTMENT, content(&w, "Stycke."))
-            .await
-            .expect("create");
-        let r = w
-            .store
-            .act(&w.drafter, &r.id, r.version, Command::SubmitForReview, None)
-            .await
-            .expect("submit");
+        let r = in_review(&w, "Stycke.").await;
         w.store
             .act(&w.office_b, &r.id, r.version, Command::Approve, None)
             .await
@@ -648,20 +641,7 @@ async fn the_release_page_shows_what_changed_since_an_approval_that_still_holds(
     for db in test_databases().await {
         let w = TwoMinisters::build(&db.url).await;
         let client = client(w.store.clone());
-        let r = w
-            .store
-            .create_release(
-                &w.drafter,
-                DEPARTMENT,
-                content(&w, "Mötet samlar ministrar."),
-            )
-            .await
-            .expect("create");
-        let r = w
-            .store
-            .act(&w.drafter, &r.id, r.version, Command::SubmitForReview, None)
-            .await
-            .expect("submit");
+        let r = in_review(&w, "Mötet samlar ministrar.").await;
         let r = w
             .store
             .act(&w.office_b, &r.id, r.version, Command::Approve, None)
@@ -694,16 +674,7 @@ async fn a_sign_off_link_is_shown_once_and_a_link_for_the_author_is_warned_about
     for db in test_databases().await {
         let w = TwoMinisters::build(&db.url).await;
         let client = client(w.store.clone());
-        let r = w
-            .store
-            .create_release(&w.drafter, DEPARTMENT, content(&w, "Stycke."))
-            .await
-            .expect("create");
-        let r = w
-            .store
-            .act(&w.drafter, &r.id, r.version, Command::SubmitForReview, None)
-            .await
-            .expect("submit");
+        let r = in_review(&w, "Stycke.").await;
         let session = drafter(&client, &w).await;
         let path = format!("/newsroom/releases/{}", r.id);
         let (_, page) = get(&client, &session, &path).await;

@@ -164,3 +164,26 @@ pub fn content(w: &TwoMinisters, paragraph: &str) -> ReleaseContent {
     })
     .expect("content")
 }
+
+/// A release of the world's department with [`content`], written by its drafter and sent for
+/// review.
+pub async fn in_review(
+    w: &TwoMinisters,
+    paragraph: &str,
+) -> pressroom_storage::releases::StoredRelease {
+    let r = w
+        .store
+        .create_release(&w.drafter, DEPARTMENT, content(w, paragraph))
+        .await
+        .expect("create");
+    w.store
+        .act(
+            &w.drafter,
+            &r.id,
+            r.version,
+            pressroom_domain::lifecycle::Command::SubmitForReview,
+            None,
+        )
+        .await
+        .expect("submit")
+}
