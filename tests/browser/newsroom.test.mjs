@@ -744,3 +744,94 @@ test('the history of a release lists what happened to it, and who did it', async
   await page.close();
   assert.deepEqual(problems, [], 'axe found WCAG violations');
 });
+
+/**
+ * axe-core needs JavaScript in the page: pages used with JavaScript off are checked by opening
+ * the same address in a second, signed-in context with JavaScript on.
+ */
+async function checkWithScript(signinUrl, url, name, prepare = async () => {}) {
+  const context = await desktopContext(browser);
+  const page = await signIn(context, signinUrl);
+  await page.goto(url);
+  await prepare(page);
+  const problems = await accessibilityViolations(page, name, BOTH);
+  await context.close();
+  return problems;
+}
+
+test('an admin, with JavaScript off, makes a sign-in link and an API token, revokes the token and sets an office address', async () => {
+  const context = await browser.newContext({ viewport: DESKTOP, javaScriptEnabled: false });
+  const page = await signIn(context, pressroom.signinLink('Ada Admin', 'admin'));
+  await loads(page, () => page.getByRole('link', { name: 'Admin' }).click());
+  assert.equal(await headingOf(page), 'Admin');
+
+  // One form, two buttons: first a sign-in link, then an API token; each is shown once.
+  await page.locator('#link-name').fill('Britt Byrå');
+  await page.locator('#link-role').selectOption('DRAFTER');
+  await page.locator('#link-department').selectOption(example.department);
+  await loads(page, () => page.locator('#create-signin-link').click());
+  assert.match(await page.locator('#created-link').inputValue(), /\/newsroom\/signin\/psi_[0-9a-f]{64}$/);
+  await page.locator('#link-name').fill('Agency Feed');
+  await page.locator('#link-role').selectOption('INTEGRATOR');
+  await loads(page, () => page.locator('#create-token').click());
+  const token = await page.locator('#created-token').inputValue();
+  assert.match(token, /^prt_[0-9a-f]{64}$/);
+
+  // The token works until it is revoked from its row.
+  const ask = async (bearer) => {
+    const response = await fetch(`${baseUrl}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${bearer}` },
+      body: JSON.stringify({ query: '{ __typename }' }),
+    });
+    const body = await response.json();
+    return body.errors?.[0]?.extensions?.code ?? 'OK';
+  };
+  assert.equal(await ask(token), 'OK');
+  const row = page.locator('table.tokens tr', { hasText: 'Agency Feed' });
+  await loads(page, () => row.getByRole('button', { name: /Revoke the token/ }).click());
+  assert.match(await page.locator('table.tokens tr', { hasText: 'Agency Feed' }).innerText(), /revoked/);
+  assert.equal(await ask(token), 'UNAUTHENTICATED', 'a revoked token is refused at once');
+
+  // An office address, and a refused one that keeps the page.
+  await page.locator(`#office-email-${people.strandhall}`).fill('kansli@example.se');
+  await loads(page, () =>
+    page.getByRole('button', { name: /Save the address of Annika Strandhäll/ }).click(),
+  );
+  assert.equal(await page.locator(`#office-email-${people.strandhall}`).inputValue(), 'kansli@example.se');
+  await page.locator('#user-email-name').fill('Ebba Lind');
+  await page.locator('#user-email').fill('not an address');
+  await loads(page, () => page.getByRole('button', { name: "Save the user's address" }).click());
+  assert.match(await page.locator('.error-summary').innerText(), /E-mail address/);
+  await context.close();
+
+  // The same pages, with their tokens, links and addresses, for axe (which needs JavaScript).
+  const admin = () => pressroom.signinLink('Ada Admin', 'admin');
+  const problems = await checkWithScript(admin(), `${baseUrl}/newsroom/admin`, 'newsroom-admin');
+  problems.push(
+    ...(await checkWithScript(admin(), `${baseUrl}/newsroom/admin`, 'newsroom-admin-refused', async (p) => {
+      await p.locator('#user-email-name').fill('Ebba Lind');
+      await p.locator('#user-email').fill('not an address');
+      await loads(p, () => p.getByRole('button', { name: "Save the user's address" }).click());
+    })),
+  );
+  assert.deepEqual(problems, [], 'axe found WCAG violations');
+});
+
+test('a drafter, with JavaScript off, sets and sees a review deadline in the department\'s time', async () => {
+  const { id } = await createRelease(exampleInput({ title: 'Ett pressmeddelande med svarstid' }), {
+    submit: true,
+  });
+  const drafter = () => pressroom.signinLink('Ebba Lind', 'drafter', { department: example.department });
+  const context = await browser.newContext({ viewport: PHONE, javaScriptEnabled: false });
+  const page = await signIn(context, drafter());
+  await page.goto(`${baseUrl}/newsroom/releases/${id}`);
+  const tomorrow = localDateAndTime(new Date(Date.now() + 24 * 3600 * 1000), department.timeZone);
+  await page.locator('#deadline-date').fill(tomorrow.date);
+  await page.locator('#deadline-time').fill('15:00');
+  await loads(page, () => page.locator('#set-deadline').click());
+  assert.match(await page.locator('#review-deadline').innerText(), /15:00/);
+  await context.close();
+  const problems = await checkWithScript(drafter(), `${baseUrl}/newsroom/releases/${id}`, 'newsroom-review-deadline');
+  assert.deepEqual(problems, [], 'axe found WCAG violations');
+});
