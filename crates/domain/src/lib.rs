@@ -5,6 +5,7 @@ pub mod audit;
 pub mod content;
 pub mod directory;
 pub mod error;
+pub mod ids;
 pub mod lifecycle;
 pub mod links;
 pub mod signoff;
@@ -12,3 +13,4 @@ pub mod slug;
 pub mod visibility;
 
 pub use error::{DomainError, ErrorCode};
+pub use ids::{DepartmentId, PersonId, ReleaseId, UserName};
