@@ -20,6 +20,7 @@ mod m20261204_000006_newsroom;
 mod m20261204_000007_notifications;
 mod m20261204_000008_scheduler_heartbeats;
 mod m20261204_000009_review_deadlines;
+mod m20261204_000010_directory_history;
 
 /// The hash the audit chain starts from: 64 zeros, the value `audit_head.hash` holds before
 /// the first audit entry is written.
@@ -42,6 +43,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261204_000007_notifications::Migration),
             Box::new(m20261204_000008_scheduler_heartbeats::Migration),
             Box::new(m20261204_000009_review_deadlines::Migration),
+            Box::new(m20261204_000010_directory_history::Migration),
         ]
     }
 }

@@ -624,6 +624,7 @@ mod tests {
             slug: "miljodepartementet".into(),
             name: "Miljödepartementet".into(),
             time_zone: "Europe/Stockholm".into(),
+            earlier: Vec::new(),
         };
         let tokens: Vec<_> = DEMO_USERS
             .iter()
@@ -692,12 +693,14 @@ mod tests {
                 slug: "miljodepartementet".into(),
                 name: "Miljödepartementet".into(),
                 time_zone: "Europe/Stockholm".into(),
+                earlier: Vec::new(),
             },
             minister: Person {
                 id: "person-id".into(),
                 name: "A".into(),
                 title: "T".into(),
                 department_id: None,
+                earlier: Vec::new(),
             },
         };
         for user in DEMO_USERS {

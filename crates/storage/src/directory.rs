@@ -18,8 +18,8 @@ use sea_orm::{
 use serde_json::{Value, json};
 
 use crate::audit::{self, NewEntry};
-use crate::clock::micros;
-use crate::entity::{departments, people, tokens};
+use crate::clock::{from_micros, micros};
+use crate::entity::{departments, departments_history, people, people_history, tokens};
 use crate::error::{StorageError, StorageResult};
 use crate::store::Store;
 
@@ -34,6 +34,9 @@ pub struct Department {
     pub name: String,
     /// IANA time zone.
     pub time_zone: String,
+    /// What it was called (and its zone) before each change, oldest first; empty when it was
+    /// never changed, and in the entries themselves. See [`Department::as_of`].
+    pub earlier: Vec<Earlier<Department>>,
 }
 
 impl From<departments::Model> for Department {
@@ -43,8 +46,57 @@ impl From<departments::Model> for Department {
             slug: m.slug,
             name: m.name,
             time_zone: m.time_zone,
+            earlier: Vec::new(),
         }
     }
+}
+
+impl Department {
+    /// The department as it was at `at` (its name and time zone then), or as it is now when
+    /// `at` is `None`: published releases show their department as it was when they went
+    /// public.
+    pub fn as_of(&self, at: Option<DateTime<Utc>>) -> &Self {
+        as_of(self, &self.earlier, at)
+    }
+
+    fn with_history(m: departments::Model, history: Vec<departments_history::Model>) -> Self {
+        let mut earlier: Vec<Earlier<Department>> = history
+            .into_iter()
+            .map(|h| Earlier {
+                replaced_at: from_micros(h.replaced_at),
+                was: Department {
+                    id: m.id.clone(),
+                    slug: m.slug.clone(),
+                    name: h.name,
+                    time_zone: h.time_zone,
+                    earlier: Vec::new(),
+                },
+            })
+            .collect();
+        earlier.sort_by_key(|e| e.replaced_at);
+        Self {
+            earlier,
+            ..m.into()
+        }
+    }
+}
+
+/// What a person or department was until an admin changed it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Earlier<T> {
+    /// When these values were replaced.
+    pub replaced_at: DateTime<Utc>,
+    /// The values before that instant.
+    pub was: T,
+}
+
+/// `current` as it was at `at`: the oldest earlier version replaced after `at`, if any.
+fn as_of<'a, T>(current: &'a T, earlier: &'a [Earlier<T>], at: Option<DateTime<Utc>>) -> &'a T {
+    let Some(at) = at else { return current };
+    earlier
+        .iter()
+        .find(|e| e.replaced_at > at)
+        .map_or(current, |e| &e.was)
 }
 
 /// A person: a minister or another speaker.
@@ -58,6 +110,9 @@ pub struct Person {
     pub title: String,
     /// Department id.
     pub department_id: Option<String>,
+    /// Their name and title before each change, oldest first; empty when never changed, and in
+    /// the entries themselves. See [`Person::as_of`].
+    pub earlier: Vec<Earlier<Person>>,
 }
 
 impl From<people::Model> for Person {
@@ -67,8 +122,60 @@ impl From<people::Model> for Person {
             name: m.name,
             title: m.title,
             department_id: m.department_id,
+            earlier: Vec::new(),
         }
     }
+}
+
+impl Person {
+    /// The person as they were at `at` (name and title then), or as they are now when `at` is
+    /// `None`: a published release shows its speakers as they were when it went public, so a
+    /// new title does not rewrite it.
+    pub fn as_of(&self, at: Option<DateTime<Utc>>) -> &Self {
+        as_of(self, &self.earlier, at)
+    }
+
+    fn with_history(m: people::Model, history: Vec<people_history::Model>) -> Self {
+        let mut earlier: Vec<Earlier<Person>> = history
+            .into_iter()
+            .map(|h| Earlier {
+                replaced_at: from_micros(h.replaced_at),
+                was: Person {
+                    id: m.id.clone(),
+                    name: h.name,
+                    title: h.title,
+                    department_id: h.department_id,
+                    earlier: Vec::new(),
+                },
+            })
+            .collect();
+        earlier.sort_by_key(|e| e.replaced_at);
+        Self {
+            earlier,
+            ..m.into()
+        }
+    }
+}
+
+/// What an admin changes about a person; `None` leaves a field as it is.
+#[derive(Debug, Clone, Default)]
+pub struct PersonChange {
+    /// New name.
+    pub name: Option<String>,
+    /// New title.
+    pub title: Option<String>,
+    /// New department (a slug); `Some(None)` removes the person from their department.
+    pub department: Option<Option<String>>,
+}
+
+/// What an admin changes about a department; `None` leaves a field as it is. The slug never
+/// changes: feeds and pages are addressed by it.
+#[derive(Debug, Clone, Default)]
+pub struct DepartmentChange {
+    /// New name.
+    pub name: Option<String>,
+    /// New IANA time zone.
+    pub time_zone: Option<String>,
 }
 
 /// What a new token grants.
@@ -197,6 +304,151 @@ impl Store {
         Ok(row.into())
     }
 
+    /// Changes a person's name, title or department (an admin, or `cli`): the values they
+    /// replace go to `people_history` with the instant, so releases published before keep
+    /// showing the person as they were (see [`Person::as_of`]); audited as `updatePerson` with
+    /// the values before and after, in the same transaction. `VALIDATION` for a blank name or
+    /// title or an unknown department, `NotFound` for an unknown person; a change that changes
+    /// nothing writes nothing.
+    pub async fn update_person(
+        &self,
+        actor: &str,
+        id: &str,
+        change: PersonChange,
+    ) -> StorageResult<Person> {
+        let now = self.now();
+        let txn = self.begin_write().await?;
+        let before = lock_person(&txn, id).await?;
+        let name = change.name.unwrap_or_else(|| before.name.clone());
+        let title = change.title.unwrap_or_else(|| before.title.clone());
+        check_person(&name, &title)?;
+        let department_id = match change.department {
+            None => before.department_id.clone(),
+            Some(None) => None,
+            Some(Some(slug)) => Some(department_by_slug(&txn, &slug).await?.id),
+        };
+        if name == before.name && title == before.title && department_id == before.department_id {
+            drop(txn);
+            return self.person(id).await;
+        }
+        people_history::ActiveModel {
+            id: Set(uuid::Uuid::now_v7().to_string()),
+            person_id: Set(before.id.clone()),
+            name: Set(before.name.clone()),
+            title: Set(before.title.clone()),
+            department_id: Set(before.department_id.clone()),
+            replaced_at: Set(micros(now)),
+        }
+        .insert(&txn)
+        .await?;
+        people::Entity::update_many()
+            .col_expr(people::Column::Name, Expr::value(name.clone()))
+            .col_expr(people::Column::Title, Expr::value(title.clone()))
+            .col_expr(
+                people::Column::DepartmentId,
+                Expr::value(department_id.clone()),
+            )
+            .filter(people::Column::Id.eq(id))
+            .exec(&txn)
+            .await?;
+        let d = details([
+            ("personId", json!(id)),
+            (
+                "before",
+                json!({"name": before.name, "title": before.title, "departmentId": before.department_id}),
+            ),
+            (
+                "after",
+                json!({"name": name, "title": title, "departmentId": department_id}),
+            ),
+        ]);
+        audit::append(&txn, admin_entry(actor, "updatePerson", &d), now).await?;
+        txn.commit().await?;
+        self.person(id).await
+    }
+
+    /// Changes a department's name or time zone (an admin, or `cli`); the slug never changes.
+    /// Like [`Store::update_person`]: the replaced values go to `departments_history`, so
+    /// releases published before keep their department's name and zone (see
+    /// [`Department::as_of`]); audited as `updateDepartment` in the same transaction.
+    pub async fn update_department(
+        &self,
+        actor: &str,
+        id: &str,
+        change: DepartmentChange,
+    ) -> StorageResult<Department> {
+        let now = self.now();
+        let txn = self.begin_write().await?;
+        let locked = departments::Entity::update_many()
+            .col_expr(
+                departments::Column::Name,
+                Expr::col(departments::Column::Name).into(),
+            )
+            .filter(departments::Column::Id.eq(id))
+            .exec(&txn)
+            .await?;
+        if locked.rows_affected == 0 {
+            return Err(StorageError::NotFound);
+        }
+        let before = departments::Entity::find_by_id(id.to_owned())
+            .one(&txn)
+            .await?
+            .ok_or(StorageError::NotFound)?;
+        let name = change.name.unwrap_or_else(|| before.name.clone());
+        let time_zone = change.time_zone.unwrap_or_else(|| before.time_zone.clone());
+        check_department(&before.slug, &name, &time_zone)?;
+        if name == before.name && time_zone == before.time_zone {
+            drop(txn);
+            return self.department(id).await;
+        }
+        departments_history::ActiveModel {
+            id: Set(uuid::Uuid::now_v7().to_string()),
+            department_id: Set(before.id.clone()),
+            name: Set(before.name.clone()),
+            time_zone: Set(before.time_zone.clone()),
+            replaced_at: Set(micros(now)),
+        }
+        .insert(&txn)
+        .await?;
+        departments::Entity::update_many()
+            .col_expr(departments::Column::Name, Expr::value(name.clone()))
+            .col_expr(
+                departments::Column::TimeZone,
+                Expr::value(time_zone.clone()),
+            )
+            .filter(departments::Column::Id.eq(id))
+            .exec(&txn)
+            .await?;
+        let d = details([
+            ("departmentId", json!(id)),
+            ("slug", json!(before.slug)),
+            (
+                "before",
+                json!({"name": before.name, "timeZone": before.time_zone}),
+            ),
+            ("after", json!({"name": name, "timeZone": time_zone})),
+        ]);
+        audit::append(&txn, admin_entry(actor, "updateDepartment", &d), now).await?;
+        txn.commit().await?;
+        self.department(id).await
+    }
+
+    /// One person by id, with their earlier names and titles.
+    pub async fn person(&self, id: &str) -> StorageResult<Person> {
+        self.people_by_ids(&[id.to_owned()])
+            .await?
+            .remove(id)
+            .ok_or(StorageError::NotFound)
+    }
+
+    /// One department by id, with its earlier names and zones.
+    pub async fn department(&self, id: &str) -> StorageResult<Department> {
+        self.departments_by_ids(&[id.to_owned()])
+            .await?
+            .remove(id)
+            .ok_or(StorageError::NotFound)
+    }
+
     /// Every department, by name.
     pub async fn departments(&self) -> StorageResult<Vec<Department>> {
         Ok(departments::Entity::find()
@@ -221,7 +473,7 @@ impl Store {
             .collect())
     }
 
-    /// Departments by id (one query).
+    /// Departments by id, each with its earlier names and zones (one query, a join).
     pub async fn departments_by_ids(
         &self,
         ids: &[String],
@@ -231,24 +483,26 @@ impl Store {
         }
         Ok(departments::Entity::find()
             .filter(departments::Column::Id.is_in(ids.iter().cloned()))
+            .find_with_related(departments_history::Entity)
             .all(self.connection())
             .await?
             .into_iter()
-            .map(|m| (m.id.clone(), m.into()))
+            .map(|(m, history)| (m.id.clone(), Department::with_history(m, history)))
             .collect())
     }
 
-    /// People by id (one query).
+    /// People by id, each with their earlier names and titles (one query, a join).
     pub async fn people_by_ids(&self, ids: &[String]) -> StorageResult<HashMap<String, Person>> {
         if ids.is_empty() {
             return Ok(HashMap::new());
         }
         Ok(people::Entity::find()
             .filter(people::Column::Id.is_in(ids.iter().cloned()))
+            .find_with_related(people_history::Entity)
             .all(self.connection())
             .await?
             .into_iter()
-            .map(|m| (m.id.clone(), m.into()))
+            .map(|(m, history)| (m.id.clone(), Person::with_history(m, history)))
             .collect())
     }
 
@@ -313,7 +567,6 @@ impl Store {
         &self,
         page: &crate::pagination::PageRequest,
     ) -> StorageResult<crate::pagination::Page<TokenRecord>> {
-        use crate::clock::from_micros;
         use crate::pagination::{Cursor, Page};
         use sea_orm::QuerySelect;
         let mut query = tokens::Entity::find();
@@ -453,6 +706,23 @@ pub(crate) async fn resolve_grant(
         ));
     }
     Ok(department_id)
+}
+
+/// The person with this id, locked for the rest of `txn` (a no-op update takes the row lock on
+/// PostgreSQL; SQLite's write transaction holds the database), or `NotFound`.
+async fn lock_person(txn: &sea_orm::DatabaseTransaction, id: &str) -> StorageResult<people::Model> {
+    let locked = people::Entity::update_many()
+        .col_expr(people::Column::Name, Expr::col(people::Column::Name).into())
+        .filter(people::Column::Id.eq(id))
+        .exec(txn)
+        .await?;
+    if locked.rows_affected == 0 {
+        return Err(StorageError::NotFound);
+    }
+    people::Entity::find_by_id(id.to_owned())
+        .one(txn)
+        .await?
+        .ok_or(StorageError::NotFound)
 }
 
 /// The department with this slug, or `VALIDATION` on `input.department`.

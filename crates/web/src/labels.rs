@@ -159,6 +159,7 @@ mod tests {
             name: "Annika Strandhäll".into(),
             title: "klimat- och miljöminister".into(),
             department_id: None,
+            earlier: Vec::new(),
         }
     }
 

@@ -26,4 +26,10 @@ pub struct Model {
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
 pub enum Relation {}
 
+impl Related<super::departments_history::Entity> for Entity {
+    fn to() -> RelationDef {
+        super::departments_history::Relation::Department.def().rev()
+    }
+}
+
 impl ActiveModelBehavior for ActiveModel {}

@@ -41,4 +41,10 @@ impl Related<super::departments::Entity> for Entity {
     }
 }
 
+impl Related<super::people_history::Entity> for Entity {
+    fn to() -> RelationDef {
+        super::people_history::Relation::Person.def().rev()
+    }
+}
+
 impl ActiveModelBehavior for ActiveModel {}
