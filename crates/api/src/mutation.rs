@@ -216,7 +216,7 @@ impl Mutation {
                 &release_id,
                 expected_version,
                 &LinkRequest {
-                    person_id: &person_id,
+                    person_id: &pressroom_domain::PersonId::new(person_id.as_str()),
                     signer: &signer,
                     expires_in_hours: expires_in_hours.map_or(DEFAULT_EXPIRES_IN_HOURS, i64::from),
                 },

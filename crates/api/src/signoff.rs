@@ -91,7 +91,7 @@ impl SignoffLink {
     async fn person(&self, ctx: &Context<'_>) -> ApiResult<Person> {
         let id = &self.0.link.person_id;
         request(ctx)?
-            .person(id)
+            .person(id.as_str())
             .await?
             .map(Person)
             .ok_or_else(|| ApiError::internal(&format!("sign-off person {id} is missing")))

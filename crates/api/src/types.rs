@@ -580,9 +580,12 @@ impl Release {
         );
         let mut out = Vec::with_capacity(standings.len());
         for standing in standings {
-            let office = request.person(&standing.office_id).await?.ok_or_else(|| {
-                ApiError::internal(&format!("office {} is missing", standing.office_id))
-            })?;
+            let office = request
+                .person(standing.office_id.as_str())
+                .await?
+                .ok_or_else(|| {
+                    ApiError::internal(&format!("office {} is missing", standing.office_id))
+                })?;
             out.push(Approval {
                 office: Person(office),
                 status: standing.status.into(),
@@ -747,7 +750,7 @@ impl Viewer {
     /// Person whose office this token speaks for.
     async fn person(&self, ctx: &Context<'_>) -> ApiResult<Option<Person>> {
         match &self.0.person_id {
-            Some(id) => Ok(request(ctx)?.person(id).await?.map(Person)),
+            Some(id) => Ok(request(ctx)?.person(id.as_str()).await?.map(Person)),
             None => Ok(None),
         }
     }

@@ -491,7 +491,7 @@ mod tests {
         let records: Vec<ApprovalRecord> = ["minister", "colleague"]
             .into_iter()
             .map(|office| ApprovalRecord {
-                office_id: office.to_owned(),
+                office_id: office.into(),
                 revision: 1,
                 verdict: Verdict::Approved,
                 by_user: format!("office-{office}"),

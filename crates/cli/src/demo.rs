@@ -12,6 +12,7 @@
 use std::collections::HashMap;
 
 use anyhow::{Context, bail, ensure};
+use pressroom_domain::PersonId;
 use pressroom_domain::content::{
     Block, Contact, ContentInput, FactBox, ReleaseContent, ReleaseKind,
 };
@@ -255,7 +256,7 @@ impl DemoUser {
             department_id: matches!(self.scope, Scope::Department)
                 .then(|| directory.department.id.clone()),
             person_id: matches!(self.scope, Scope::MinisterOffice)
-                .then(|| directory.minister.id.clone()),
+                .then(|| PersonId::new(directory.minister.id.as_str())),
             embargo_access: self.embargo_access,
         }
     }
@@ -713,7 +714,12 @@ mod tests {
                 "{}",
                 user.name
             );
-            assert_eq!(grant.person_id, viewer.person_id, "{}", user.name);
+            assert_eq!(
+                grant.person_id.as_deref(),
+                viewer.person_id.as_ref().map(PersonId::as_str),
+                "{}",
+                user.name
+            );
             assert_eq!(grant.embargo_access, viewer.embargo_access, "{}", user.name);
         }
         assert_eq!(

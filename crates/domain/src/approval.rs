@@ -15,6 +15,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::content::ReleaseContent;
+use crate::ids::PersonId;
 
 /// What an office said.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -56,8 +57,8 @@ pub enum ApprovalStatus {
 /// An immutable record of an office's verdict on a revision.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ApprovalRecord {
-    /// The office: the person whose office gave the verdict.
-    pub office_id: String,
+    /// The office that gave the verdict, identified by the person it speaks for.
+    pub office_id: PersonId,
     /// Revision the verdict was given on.
     pub revision: i32,
     /// Approved or changes requested.
@@ -77,8 +78,8 @@ pub struct ApprovalRecord {
 /// One required office's standing on the current content.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OfficeStanding<'a> {
-    /// The office (person id).
-    pub office_id: String,
+    /// The office, identified by the person it speaks for.
+    pub office_id: PersonId,
     /// Its status.
     pub status: ApprovalStatus,
     /// The record that gives it (the valid approval or the request for changes), if any.
@@ -87,11 +88,11 @@ pub struct OfficeStanding<'a> {
 
 /// Offices whose approval the content needs: the responsible minister first, then every other
 /// person quoted, in order of first quote.
-pub fn required_offices(content: &ReleaseContent) -> Vec<String> {
+pub fn required_offices(content: &ReleaseContent) -> Vec<PersonId> {
     content
         .referenced_people()
         .into_iter()
-        .map(str::to_owned)
+        .map(PersonId::from)
         .collect()
 }
 
@@ -103,7 +104,7 @@ pub fn covers(record: &ApprovalRecord, content: &ReleaseContent, content_hash: &
     if content.responsible_minister_id() == Some(record.office_id.as_str()) {
         record.content_hash == content_hash
     } else {
-        record.quotes_hash == content.quotes_hash(&record.office_id)
+        record.quotes_hash == content.quotes_hash(record.office_id.as_str())
     }
 }
 
@@ -118,7 +119,7 @@ fn in_force(records: &[ApprovalRecord]) -> &[ApprovalRecord] {
 
 /// The valid approval of `office_id` for this content, if any.
 pub fn valid_approval<'a>(
-    office_id: &str,
+    office_id: &PersonId,
     records: &'a [ApprovalRecord],
     content: &ReleaseContent,
     content_hash: &str,
@@ -126,7 +127,7 @@ pub fn valid_approval<'a>(
     in_force(records)
         .iter()
         .rev()
-        .find(|r| r.office_id == office_id && covers(r, content, content_hash))
+        .find(|r| r.office_id == *office_id && covers(r, content, content_hash))
 }
 
 /// The standing of every required office on the current content (`records` oldest first).
@@ -215,7 +216,7 @@ mod tests {
 
     fn approve(office: &str, c: &ReleaseContent, revision: i32) -> ApprovalRecord {
         ApprovalRecord {
-            office_id: office.into(),
+            office_id: PersonId::new(office),
             revision,
             verdict: Verdict::Approved,
             by_user: format!("user-{office}"),
@@ -251,9 +252,10 @@ mod tests {
         let c1 = content(vec![para("ett"), quote("b", "B säger")]);
         let records = vec![approve("b", &c1, 1)];
         let c2 = content(vec![para("ändrad"), quote("b", "B säger")]);
-        assert!(valid_approval("b", &records, &c2, &c2.content_hash()).is_some());
+        let b = PersonId::new("b");
+        assert!(valid_approval(&b, &records, &c2, &c2.content_hash()).is_some());
         let c3 = content(vec![para("ändrad"), quote("b", "B säger något annat")]);
-        assert!(valid_approval("b", &records, &c3, &c3.content_hash()).is_none());
+        assert!(valid_approval(&b, &records, &c3, &c3.content_hash()).is_none());
     }
 
     #[test]
@@ -265,7 +267,7 @@ mod tests {
             comment: Some("Nej".into()),
             ..approve("a", &c, 1)
         });
-        assert!(valid_approval("b", &records, &c, &c.content_hash()).is_none());
+        assert!(valid_approval(&PersonId::new("b"), &records, &c, &c.content_hash()).is_none());
         let s = standings(&records, &c, &c.content_hash(), 1);
         assert_eq!(s[0].status, ApprovalStatus::ChangesRequested);
         assert_eq!(s[1].status, ApprovalStatus::Pending);

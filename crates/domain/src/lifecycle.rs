@@ -13,6 +13,7 @@ use serde_json::{Value, json};
 use crate::approval::{self, ApprovalRecord, Verdict};
 use crate::content::{ReleaseContent, check_note};
 use crate::error::DomainError;
+use crate::ids::PersonId;
 use crate::visibility::{self, Role, Viewer};
 
 /// States of a release.
@@ -383,7 +384,7 @@ impl Release {
     }
 
     /// Offices whose approval the current content needs.
-    pub fn required_offices(&self) -> Vec<String> {
+    pub fn required_offices(&self) -> Vec<PersonId> {
         approval::required_offices(&self.content)
     }
 
@@ -710,7 +711,7 @@ impl Release {
         after: &mut Release,
         content: ReleaseContent,
         actor: &Viewer,
-    ) -> Vec<String> {
+    ) -> Vec<PersonId> {
         let hash = content.content_hash();
         if hash != self.content_hash {
             after.revision = self.revision + 1;
@@ -750,7 +751,7 @@ impl Release {
                 DomainError::Forbidden("this release does not need your office's approval".into())
             })?;
         Ok(ApprovalRecord {
-            quotes_hash: self.content.quotes_hash(&office_id),
+            quotes_hash: self.content.quotes_hash(office_id.as_str()),
             office_id,
             revision: self.revision,
             verdict,

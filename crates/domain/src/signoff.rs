@@ -16,6 +16,7 @@ use serde_json::json;
 use crate::approval::{self, Verdict};
 use crate::directory::check_user_name;
 use crate::error::DomainError;
+use crate::ids::PersonId;
 use crate::lifecycle::{Action, Command, Release, State, Transition};
 use crate::visibility::{Role, Viewer};
 
@@ -33,7 +34,7 @@ pub struct SignoffLink {
     /// The release it asks about.
     pub release_id: String,
     /// The person whose office signs.
-    pub person_id: String,
+    pub person_id: PersonId,
     /// The user name the answer is recorded under.
     pub signer: String,
     /// The revision it was made for.
@@ -177,7 +178,7 @@ impl SignoffLink {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LinkRequest<'a> {
     /// The person whose office signs.
-    pub person_id: &'a str,
+    pub person_id: &'a PersonId,
     /// The user name the answer will be recorded under.
     pub signer: &'a str,
     /// Hours until it expires.
@@ -214,11 +215,7 @@ pub fn check_new_link(
             format!("must be from 1 to {max_hours} hours"),
         ));
     }
-    if !release
-        .required_offices()
-        .iter()
-        .any(|office| office == request.person_id)
-    {
+    if !release.required_offices().contains(request.person_id) {
         return Err(DomainError::validation(
             "personId",
             "this person's office is not asked to approve the current revision",
@@ -326,7 +323,7 @@ mod tests {
         steps.last().expect("one step").after.clone()
     }
 
-    fn request<'a>(person: &'a str, signer: &'a str) -> LinkRequest<'a> {
+    fn request<'a>(person: &'a PersonId, signer: &'a str) -> LinkRequest<'a> {
         LinkRequest {
             person_id: person,
             signer,
@@ -335,12 +332,13 @@ mod tests {
     }
 
     fn link_for(release: &Release, person: &str, signer: &str) -> SignoffLink {
-        let expires_at = check_new_link(release, &drafter(), &request(person, signer), 720, at(1))
+        let person = PersonId::new(person);
+        let expires_at = check_new_link(release, &drafter(), &request(&person, signer), 720, at(1))
             .expect("allowed");
         SignoffLink {
             id: "l1".into(),
             release_id: release.id.clone(),
-            person_id: person.into(),
+            person_id: person,
             signer: signer.into(),
             revision: release.revision,
             content_hash: release.content_hash.clone(),
@@ -390,7 +388,13 @@ mod tests {
                 ..drafter()
             },
         ] {
-            let refused = check_new_link(&release, &viewer, &request("other", "Olle"), 720, at(1));
+            let refused = check_new_link(
+                &release,
+                &viewer,
+                &request(&PersonId::new("other"), "Olle"),
+                720,
+                at(1),
+            );
             assert!(
                 matches!(refused, Err(DomainError::Forbidden(_))),
                 "{viewer:?}"
@@ -403,7 +407,13 @@ mod tests {
         let draft = Release::create("r1".into(), "dep".into(), content(true), &drafter())
             .expect("created")
             .after;
-        let refused = check_new_link(&draft, &drafter(), &request("other", "Olle"), 720, at(1));
+        let refused = check_new_link(
+            &draft,
+            &drafter(),
+            &request(&PersonId::new("other"), "Olle"),
+            720,
+            at(1),
+        );
         assert_eq!(
             refused.map_err(|e| e.code()),
             Err(ErrorCode::InvalidTransition)
@@ -416,7 +426,7 @@ mod tests {
         let refused = check_new_link(
             &release,
             &drafter(),
-            &request("stranger", "Olle"),
+            &request(&PersonId::new("stranger"), "Olle"),
             720,
             at(1),
         );
@@ -434,7 +444,13 @@ mod tests {
             .pop()
             .expect("one step")
             .after;
-        let refused = check_new_link(&approved, &drafter(), &request("other", "Olle"), 720, at(3));
+        let refused = check_new_link(
+            &approved,
+            &drafter(),
+            &request(&PersonId::new("other"), "Olle"),
+            720,
+            at(3),
+        );
         assert_eq!(
             refused.map_err(|e| e.field().map(str::to_owned)),
             Err(Some("personId".to_owned()))
@@ -449,7 +465,7 @@ mod tests {
                 &release,
                 &drafter(),
                 &LinkRequest {
-                    person_id: "other",
+                    person_id: &PersonId::new("other"),
                     signer,
                     expires_in_hours: hours,
                 },

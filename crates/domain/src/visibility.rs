@@ -7,6 +7,7 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
+use crate::ids::PersonId;
 use crate::lifecycle::State;
 
 /// Roles of the contract.
@@ -67,8 +68,8 @@ pub struct Viewer {
     pub role: Role,
     /// Department of a drafter or editor.
     pub department_id: Option<String>,
-    /// Person whose office a minister-office token speaks for.
-    pub person_id: Option<String>,
+    /// Person whose office a minister-office token speaks for (the office's id).
+    pub person_id: Option<PersonId>,
     /// Whether an integrator is accredited to read embargoed releases.
     pub embargo_access: bool,
 }
@@ -83,7 +84,7 @@ pub struct VisibilityFacts<'a> {
     /// Embargo instant, when embargoed.
     pub embargo_until: Option<DateTime<Utc>>,
     /// Offices whose approval the release needs or had (every person ever required).
-    pub offices: &'a [String],
+    pub offices: &'a [PersonId],
 }
 
 /// Whether the release is embargoed and its instant has come at `now` (docs/rules.md#embargo):
@@ -155,8 +156,8 @@ pub fn sees_beyond_public(viewer: &Viewer, facts: &VisibilityFacts<'_>) -> bool 
             facts.state.is_in_review_or_later()
                 && viewer
                     .person_id
-                    .as_deref()
-                    .is_some_and(|p| facts.offices.iter().any(|o| o == p))
+                    .as_ref()
+                    .is_some_and(|p| facts.offices.contains(p))
         }
         Role::Integrator => viewer.embargo_access && facts.state == State::Embargoed,
     }
@@ -179,8 +180,8 @@ pub fn sees_internal_detail(viewer: &Viewer, facts: &VisibilityFacts<'_>) -> boo
         Role::Integrator => false,
         Role::MinisterOffice => viewer
             .person_id
-            .as_deref()
-            .is_some_and(|p| facts.offices.iter().any(|o| o == p)),
+            .as_ref()
+            .is_some_and(|p| facts.offices.contains(p)),
         Role::Admin | Role::Drafter | Role::Editor => sees_beyond_public(viewer, facts),
     }
 }
@@ -222,7 +223,7 @@ mod tests {
 
     #[test]
     fn the_public_never_sees_an_embargoed_release_before_its_instant() {
-        let offices = vec![];
+        let offices: Vec<PersonId> = vec![];
         let facts = VisibilityFacts {
             state: State::Embargoed,
             department_id: "d1",
@@ -241,7 +242,7 @@ mod tests {
 
     #[test]
     fn staff_see_only_their_own_departments_drafts() {
-        let offices = vec![];
+        let offices: Vec<PersonId> = vec![];
         let facts = VisibilityFacts {
             state: State::Draft,
             department_id: "d1",
@@ -259,7 +260,7 @@ mod tests {
 
     #[test]
     fn an_office_sees_releases_in_review_that_need_its_approval_but_not_drafts() {
-        let offices = vec!["p1".to_string()];
+        let offices = vec![PersonId::new("p1")];
         let mut facts = VisibilityFacts {
             state: State::InReview,
             department_id: "d9",
@@ -277,7 +278,7 @@ mod tests {
             &facts,
             at(0)
         ));
-        let none = vec![];
+        let none: Vec<PersonId> = vec![];
         let facts = VisibilityFacts {
             state: State::InReview,
             department_id: "d9",
@@ -293,7 +294,7 @@ mod tests {
 
     #[test]
     fn an_accredited_integrator_sees_an_embargoed_text_but_not_who_reviewed_it() {
-        let offices = vec!["p1".to_string()];
+        let offices = vec![PersonId::new("p1")];
         let facts = VisibilityFacts {
             state: State::Embargoed,
             department_id: "d1",
@@ -311,7 +312,7 @@ mod tests {
 
     #[test]
     fn a_reviewing_office_keeps_the_internal_detail_of_a_release_sent_back_to_draft() {
-        let offices = vec!["p1".to_string()];
+        let offices = vec![PersonId::new("p1")];
         let facts = VisibilityFacts {
             state: State::Draft,
             department_id: "d9",

@@ -281,8 +281,9 @@ pub async fn create_link(
             }
         },
     };
+    let person = pressroom_domain::PersonId::new(form.person_id.as_str());
     let request = LinkRequest {
-        person_id: &form.person_id,
+        person_id: &person,
         signer: form.signer.trim(),
         expires_in_hours: hours,
     };

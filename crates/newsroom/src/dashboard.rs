@@ -226,7 +226,7 @@ async fn build(staff: &Staff, store: &Store, query: WorkQuery) -> Result<Dashboa
                     .map(|o| {
                         let links = w.links.as_deref().unwrap_or_default();
                         OfficeLine {
-                            name: o.name.clone().unwrap_or_else(|| o.person_id.clone()),
+                            name: o.name.clone().unwrap_or_else(|| o.person_id.to_string()),
                             status: match o.status {
                                 ApprovalStatus::Approved => "signed",
                                 ApprovalStatus::ChangesRequested => "changes requested",

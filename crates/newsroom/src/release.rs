@@ -306,7 +306,8 @@ pub async fn overview(
         Vec::new()
     };
     let required = pressroom_domain::approval::required_offices(&release.content);
-    let people = store.people_by_ids(&required).await?;
+    let required_ids: Vec<String> = required.iter().map(ToString::to_string).collect();
+    let people = store.people_by_ids(&required_ids).await?;
     let standing = standings(
         &records,
         &release.content,
@@ -334,7 +335,7 @@ pub async fn overview(
                         r.comment.as_deref().unwrap_or("")
                     ),
                 ),
-                _ => match last_approved_revision(&records, &s.office_id) {
+                _ => match last_approved_revision(&records, s.office_id.as_str()) {
                     Some(rev) => (
                         "waiting",
                         format!("Approved revision {rev}, which no longer covers the text: the approval is void and needed again."),
@@ -344,7 +345,7 @@ pub async fn overview(
             };
             OfficeRow {
                 responsible: release.content.responsible_minister_id() == Some(s.office_id.as_str()),
-                name: person_label(&people, &s.office_id),
+                name: person_label(&people, s.office_id.as_str()),
                 status_key: if status == "changes requested" {
                     "changes-requested"
                 } else {
@@ -365,7 +366,7 @@ pub async fn overview(
                     })
                     .collect(),
                 since: None,
-                person_id: s.office_id.clone(),
+                person_id: s.office_id.to_string(),
             }
         })
         .collect();
@@ -397,7 +398,8 @@ pub async fn overview(
     let office = staff
         .viewer
         .person_id
-        .as_deref()
+        .as_ref()
+        .map(pressroom_domain::PersonId::as_str)
         .filter(|_| staff.viewer.role == Role::MinisterOffice)
         .filter(|p| required.iter().any(|r| r == p));
     let can = can(&staff.viewer, release, office.is_some(), state);

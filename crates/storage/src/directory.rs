@@ -663,7 +663,7 @@ impl Store {
                 user_name: row.user_name,
                 role,
                 department_id: row.department_id,
-                person_id: row.person_id,
+                person_id: row.person_id.map(pressroom_domain::PersonId::from),
                 embargo_access: row.embargo_access,
             },
         )))

@@ -13,6 +13,7 @@
 use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
+use pressroom_domain::PersonId;
 use pressroom_domain::approval::{ApprovalStatus, Verdict, standings};
 use pressroom_domain::lifecycle::State;
 use pressroom_domain::signoff::manages_links;
@@ -62,7 +63,7 @@ pub struct Scheduled {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OfficeWait {
     /// The person whose office it is.
-    pub person_id: String,
+    pub person_id: PersonId,
     /// That person's name (`None` only if the person is missing from the directory).
     pub name: Option<String>,
     /// That person's title.
@@ -162,7 +163,8 @@ impl Store {
     ) -> StorageResult<Page<StoredRelease>> {
         let Some(person) = viewer
             .person_id
-            .as_deref()
+            .as_ref()
+            .map(PersonId::as_str)
             .filter(|_| viewer.role == Role::MinisterOffice)
         else {
             return Ok(Page::empty(page));
@@ -237,6 +239,7 @@ impl Store {
         let mut offices: Vec<String> = in_review
             .iter()
             .flat_map(|r| pressroom_domain::approval::required_offices(&r.content))
+            .map(PersonId::into_string)
             .collect();
         offices.sort();
         offices.dedup();
@@ -270,7 +273,7 @@ impl Store {
                 )
                 .into_iter()
                 .map(|standing| {
-                    let person = people.get(&standing.office_id);
+                    let person = people.get(standing.office_id.as_str());
                     OfficeWait {
                         name: person.map(|p| p.name.clone()),
                         title: person.map(|p| p.title.clone()),

@@ -30,6 +30,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
+use pressroom_domain::PersonId;
 use pressroom_domain::approval::{ApprovalStatus, standings};
 use pressroom_domain::content::check_email;
 use pressroom_domain::lifecycle::{
@@ -960,7 +961,8 @@ impl Store {
             .filter(|s| s.status != ApprovalStatus::Approved)
             .map(|s| s.office_id);
             for office in waiting {
-                let (Some(recipient), Some(name)) = (addresses.get(&office), names.get(&office))
+                let (Some(recipient), Some(name)) =
+                    (addresses.get(office.as_str()), names.get(office.as_str()))
                 else {
                     continue;
                 };
@@ -1290,7 +1292,7 @@ async fn signoff_requests(
     now: DateTime<Utc>,
     mails: &mut Vec<NewMail>,
 ) -> StorageResult<()> {
-    let waiting: Vec<String> = standings(
+    let waiting: Vec<PersonId> = standings(
         &release.approvals,
         &release.content,
         &release.content_hash,
@@ -1304,7 +1306,7 @@ async fn signoff_requests(
         return Ok(());
     }
     let addresses: HashMap<String, String> = office_emails::Entity::find()
-        .filter(office_emails::Column::PersonId.is_in(waiting.iter().cloned()))
+        .filter(office_emails::Column::PersonId.is_in(waiting.iter().map(PersonId::as_str)))
         .all(txn)
         .await?
         .into_iter()
@@ -1326,7 +1328,9 @@ async fn signoff_requests(
         .await?
         .map(|d| d.deadline);
     for office in waiting {
-        let (Some(recipient), Some(name)) = (addresses.get(&office), names.get(&office)) else {
+        let (Some(recipient), Some(name)) =
+            (addresses.get(office.as_str()), names.get(office.as_str()))
+        else {
             continue;
         };
         // The answer is recorded under the person's name: the office signs for them.

@@ -23,6 +23,7 @@
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, Duration, Utc};
+use pressroom_domain::PersonId;
 use pressroom_domain::content::sha256_hex;
 use pressroom_domain::lifecycle::format_instant;
 use pressroom_domain::visibility::{Role, Viewer};
@@ -232,7 +233,7 @@ fn session_from(m: sessions::Model) -> StorageResult<Session> {
             role: parse_role(&m.role)?,
             user_name: m.user_name,
             department_id: m.department_id,
-            person_id: m.person_id,
+            person_id: m.person_id.map(PersonId::from),
             embargo_access: m.embargo_access,
         },
         id: m.id,
@@ -428,7 +429,7 @@ impl Store {
             role: parse_role(&link.role)?,
             user_name: link.user_name,
             department_id: link.department_id,
-            person_id: link.person_id,
+            person_id: link.person_id.map(PersonId::from),
             embargo_access: link.embargo_access,
         };
         let session =
@@ -542,7 +543,7 @@ async fn start_session(
         user_name: Set(viewer.user_name.clone()),
         role: Set(viewer.role.as_str().to_owned()),
         department_id: Set(viewer.department_id.clone()),
-        person_id: Set(viewer.person_id.clone()),
+        person_id: Set(viewer.person_id.clone().map(PersonId::into_string)),
         embargo_access: Set(viewer.embargo_access),
         signin_link_id: Set(signin_link_id.clone()),
         token_id: Set(token_id.clone()),

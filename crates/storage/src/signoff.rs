@@ -15,6 +15,7 @@
 //!   every write of a release).
 
 use chrono::{DateTime, Utc};
+use pressroom_domain::PersonId;
 use pressroom_domain::approval::Verdict;
 use pressroom_domain::content::sha256_hex;
 use pressroom_domain::lifecycle::{Action, Release, format_instant};
@@ -99,7 +100,7 @@ pub(crate) fn link_from(m: signoff_links::Model) -> StorageResult<SignoffLink> {
     Ok(SignoffLink {
         id: m.id,
         release_id: m.release_id,
-        person_id: m.person_id,
+        person_id: PersonId::from(m.person_id),
         signer: m.signer,
         revision: m.revision,
         content_hash: m.content_hash,
@@ -428,7 +429,7 @@ impl Store {
 pub(crate) async fn insert_link(
     txn: &DatabaseTransaction,
     release: &Release,
-    person_id: &str,
+    person_id: &PersonId,
     signer: &str,
     created_by: &str,
     expires_at: DateTime<Utc>,
@@ -440,7 +441,7 @@ pub(crate) async fn insert_link(
     let link = SignoffLink {
         id: uuid::Uuid::now_v7().to_string(),
         release_id: release.id.clone(),
-        person_id: person_id.to_owned(),
+        person_id: person_id.clone(),
         signer: signer.to_owned(),
         revision: release.revision,
         content_hash: release.content_hash.clone(),
@@ -457,7 +458,7 @@ pub(crate) async fn insert_link(
         id: Set(link.id.clone()),
         token_hash: Set(sha256_hex(token.as_bytes())),
         release_id: Set(link.release_id.clone()),
-        person_id: Set(link.person_id.clone()),
+        person_id: Set(link.person_id.to_string()),
         signer: Set(link.signer.clone()),
         revision: Set(link.revision),
         content_hash: Set(link.content_hash.clone()),

@@ -63,10 +63,10 @@ pub fn privileged_condition(viewer: &Viewer) -> Option<Condition> {
             .department_id
             .as_deref()
             .map(|department| Condition::all().add(releases::Column::DepartmentId.eq(department))),
-        Role::MinisterOffice => viewer.person_id.as_deref().map(|person| {
+        Role::MinisterOffice => viewer.person_id.as_ref().map(|person| {
             Condition::all()
                 .add(releases::Column::State.ne(State::Draft.as_str()))
-                .add(reviewed_by(person))
+                .add(reviewed_by(person.as_str()))
         }),
         Role::Integrator => viewer
             .embargo_access
@@ -79,7 +79,10 @@ pub fn privileged_condition(viewer: &Viewer) -> Option<Condition> {
 pub fn internal_detail_condition(viewer: &Viewer) -> Option<Condition> {
     match viewer.role {
         Role::Integrator => None,
-        Role::MinisterOffice => viewer.person_id.as_deref().map(reviewed_by),
+        Role::MinisterOffice => viewer
+            .person_id
+            .as_ref()
+            .map(|person| reviewed_by(person.as_str())),
         Role::Admin | Role::Drafter | Role::Editor => privileged_condition(viewer),
     }
 }

@@ -8,6 +8,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use chrono::Duration;
+use pressroom_domain::PersonId;
 use pressroom_domain::approval::ApprovalStatus;
 use pressroom_domain::content::{Block, Contact, ContentInput, ReleaseContent};
 use pressroom_domain::lifecycle::{Command, State};
@@ -437,7 +438,7 @@ async fn the_waiting_on_board_shows_each_offices_standing_and_the_links() {
                 &r.id,
                 r.version,
                 &LinkRequest {
-                    person_id: &w.b,
+                    person_id: &PersonId::new(&w.b),
                     signer: "Olle Rådgivare",
                     expires_in_hours: 72,
                 },
@@ -641,7 +642,7 @@ async fn populate(w: &TwoMinisters, from: usize, to: usize) {
                 &r.id,
                 r.version,
                 &LinkRequest {
-                    person_id: &w.b,
+                    person_id: &PersonId::new(&w.b),
                     signer: "Olle",
                     expires_in_hours: 72,
                 },

@@ -3,6 +3,7 @@
 //! answers racing on one link.
 
 use chrono::Duration;
+use pressroom_domain::PersonId;
 use pressroom_domain::approval::Verdict;
 use pressroom_domain::content::{Block, Contact, ContentInput, ReleaseContent};
 use pressroom_domain::lifecycle::{Command, State};
@@ -70,13 +71,14 @@ async fn in_review(w: &World) -> StoredRelease {
 }
 
 async fn link_for(w: &World, r: &StoredRelease, person: &str, signer: &str) -> CreatedLink {
+    let person = PersonId::new(person);
     w.store
         .create_signoff_link(
             &w.drafter,
             &r.id,
             r.version,
             &LinkRequest {
-                person_id: person,
+                person_id: &person,
                 signer,
                 expires_in_hours: 72,
             },
@@ -225,7 +227,7 @@ async fn each_refusal_at_creation_has_its_code_and_writes_nothing() {
             .expect("create");
         let r = in_review(&w).await;
         let seq = audit_seq(&w.store).await;
-        fn ask(person: &str) -> LinkRequest<'_> {
+        fn ask(person: &PersonId) -> LinkRequest<'_> {
             LinkRequest {
                 person_id: person,
                 signer: "Olle",
@@ -237,31 +239,61 @@ async fn each_refusal_at_creation_has_its_code_and_writes_nothing() {
             (
                 "FORBIDDEN",
                 w.store
-                    .create_signoff_link(&w.office_a, &r.id, r.version, &ask(&w.b), 720)
+                    .create_signoff_link(
+                        &w.office_a,
+                        &r.id,
+                        r.version,
+                        &ask(&PersonId::new(&w.b)),
+                        720,
+                    )
                     .await,
             ),
             (
                 "NOT_FOUND",
                 w.store
-                    .create_signoff_link(&other_department, &r.id, r.version, &ask(&w.b), 720)
+                    .create_signoff_link(
+                        &other_department,
+                        &r.id,
+                        r.version,
+                        &ask(&PersonId::new(&w.b)),
+                        720,
+                    )
                     .await,
             ),
             (
                 "NOT_FOUND",
                 w.store
-                    .create_signoff_link(&w.drafter, "no-such-id", 1, &ask(&w.b), 720)
+                    .create_signoff_link(
+                        &w.drafter,
+                        "no-such-id",
+                        1,
+                        &ask(&PersonId::new(&w.b)),
+                        720,
+                    )
                     .await,
             ),
             (
                 "INVALID_TRANSITION",
                 w.store
-                    .create_signoff_link(&w.drafter, &draft.id, draft.version, &ask(&w.b), 720)
+                    .create_signoff_link(
+                        &w.drafter,
+                        &draft.id,
+                        draft.version,
+                        &ask(&PersonId::new(&w.b)),
+                        720,
+                    )
                     .await,
             ),
             (
                 "VALIDATION",
                 w.store
-                    .create_signoff_link(&w.drafter, &r.id, r.version, &ask("nobody"), 720)
+                    .create_signoff_link(
+                        &w.drafter,
+                        &r.id,
+                        r.version,
+                        &ask(&PersonId::new("nobody")),
+                        720,
+                    )
                     .await,
             ),
             (
@@ -273,7 +305,7 @@ async fn each_refusal_at_creation_has_its_code_and_writes_nothing() {
                         r.version,
                         &LinkRequest {
                             expires_in_hours: 721,
-                            ..ask(&w.b)
+                            ..ask(&PersonId::new(&w.b))
                         },
                         720,
                     )
@@ -282,7 +314,13 @@ async fn each_refusal_at_creation_has_its_code_and_writes_nothing() {
             (
                 "VERSION_CONFLICT",
                 w.store
-                    .create_signoff_link(&w.drafter, &r.id, r.version - 1, &ask(&w.b), 720)
+                    .create_signoff_link(
+                        &w.drafter,
+                        &r.id,
+                        r.version - 1,
+                        &ask(&PersonId::new(&w.b)),
+                        720,
+                    )
                     .await,
             ),
         ];
@@ -299,7 +337,13 @@ async fn each_refusal_at_creation_has_its_code_and_writes_nothing() {
         assert_eq!(seq_after_approval, seq + 1);
         let refused = w
             .store
-            .create_signoff_link(&w.editor, &r.id, approved.version, &ask(&w.a), 720)
+            .create_signoff_link(
+                &w.editor,
+                &r.id,
+                approved.version,
+                &ask(&PersonId::new(&w.a)),
+                720,
+            )
             .await;
         assert_eq!(
             refused.map(|_| ()).map_err(|e| e.code().as_str()),

@@ -7,6 +7,7 @@ use std::collections::HashSet;
 use std::sync::Arc;
 
 use chrono::{DateTime, Duration, TimeZone, Utc};
+use pressroom_domain::PersonId;
 use pressroom_domain::content::{ContentInput, ReleaseContent};
 use pressroom_domain::lifecycle::State;
 use pressroom_domain::visibility::{
@@ -187,7 +188,7 @@ async fn sql_visibility_matches_the_domain_rule() {
                 .into_keys()
                 .collect();
             for (id, state, department, embargo, office) in &facts {
-                let offices: Vec<String> = office.iter().map(|p| (*p).to_owned()).collect();
+                let offices: Vec<PersonId> = office.iter().map(|p| PersonId::new(*p)).collect();
                 let expected = visible_to(
                     v.as_ref(),
                     &VisibilityFacts {
@@ -267,7 +268,7 @@ async fn sql_internal_detail_matches_the_domain_rule() {
                 None => HashSet::new(),
             };
             for (id, state, department, embargo, office) in &facts {
-                let offices: Vec<String> = office.iter().map(|p| (*p).to_owned()).collect();
+                let offices: Vec<PersonId> = office.iter().map(|p| PersonId::new(*p)).collect();
                 let expected = sees_internal_detail(
                     &v,
                     &VisibilityFacts {

@@ -221,7 +221,7 @@ async fn render_page(
         .ok_or(PublicError::Broken("a release without its department"))?;
     let language = view.language();
     let words = words_for(language);
-    let person = people_name(&view, &link.person_id);
+    let person = people_name(&view, link.person_id.as_str());
     let swedish = words.lang == "sv";
     let asked = if swedish {
         format!(
@@ -238,7 +238,7 @@ async fn render_page(
     let has_marked_quotes = release
         .content
         .quotes()
-        .any(|quote| quote.speaker_id == link.person_id);
+        .any(|quote| link.person_id == quote.speaker_id);
     let page = SignoffPage {
         lang: words.lang,
         page_title: format!("{} – {}", words.asked_heading, release.content.title()),
@@ -251,7 +251,7 @@ async fn render_page(
         expires_utc: time_format::utc_minutes(link.expires_at),
         has_marked_quotes,
         person_name: person.clone(),
-        article: render_article(&view, Some(&link.person_id))?,
+        article: render_article(&view, Some(link.person_id.as_str()))?,
         approve_label: if swedish {
             format!("Godkänn version {}", link.revision)
         } else {
@@ -287,7 +287,7 @@ async fn thank_you(store: &Store, answered: &Answered) -> Result<String, PublicE
         time_format::zone_and_offset(tz, at),
         time_format::utc_minutes(at)
     );
-    let person = people_name(&view, &link.person_id);
+    let person = people_name(&view, link.person_id.as_str());
     let title = release.content.title();
     let swedish = words.lang == "sv";
     let (heading, mut lines) = match (link.answer, swedish) {

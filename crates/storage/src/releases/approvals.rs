@@ -2,6 +2,7 @@
 
 use std::collections::HashMap;
 
+use pressroom_domain::PersonId;
 use pressroom_domain::approval::{ApprovalRecord, Verdict};
 use sea_orm::{ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter, QueryOrder};
 
@@ -14,7 +15,7 @@ fn approval_record(m: approvals::Model) -> StorageResult<ApprovalRecord> {
     Ok(ApprovalRecord {
         verdict: Verdict::parse(&m.status)
             .ok_or_else(|| StorageError::Internal(format!("unknown verdict {}", m.status)))?,
-        office_id: m.office_id,
+        office_id: PersonId::from(m.office_id),
         revision: m.revision,
         by_user: m.by_user,
         at: from_micros(m.at),

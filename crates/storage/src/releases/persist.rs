@@ -174,7 +174,7 @@ pub(crate) async fn persist_records(
         approvals::ActiveModel {
             release_id: Set(release.id.clone()),
             revision: Set(record.revision),
-            office_id: Set(record.office_id.clone()),
+            office_id: Set(record.office_id.to_string()),
             status: Set(record.verdict.as_str().to_owned()),
             by_user: Set(record.by_user.clone()),
             at: Set(micros(record.at)),
@@ -253,7 +253,7 @@ async fn record_offices(txn: &DatabaseTransaction, release: &Release) -> Storage
         let approved = standing.status == pressroom_domain::approval::ApprovalStatus::Approved;
         release_offices::Entity::insert(release_offices::ActiveModel {
             release_id: Set(release.id.clone()),
-            person_id: Set(standing.office_id),
+            person_id: Set(standing.office_id.into_string()),
             required: Set(true),
             approved: Set(approved),
         })

@@ -5,6 +5,7 @@
 use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
+use pressroom_domain::PersonId;
 use pressroom_domain::lifecycle::State;
 use pressroom_domain::visibility::{Role, Viewer};
 use sea_orm::sea_query::Query;
@@ -165,7 +166,8 @@ impl Store {
     ) -> StorageResult<Page<StoredRelease>> {
         let Some(person) = viewer
             .person_id
-            .as_deref()
+            .as_ref()
+            .map(PersonId::as_str)
             .filter(|_| viewer.role == Role::MinisterOffice)
         else {
             return Ok(Page::empty(page));
