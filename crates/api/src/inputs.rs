@@ -190,6 +190,43 @@ pub struct PersonInput {
     pub department: Option<String>,
 }
 
+/// What `updatePerson` changes; a field left out stays as it is.
+#[derive(InputObject, Debug)]
+pub struct PersonUpdateInput {
+    /// New name.
+    pub name: Option<String>,
+    /// New title.
+    pub title: Option<String>,
+    /// New department slug; `null` takes the person out of their department.
+    pub department: async_graphql::MaybeUndefined<String>,
+}
+
+impl PersonUpdateInput {
+    /// Storage's change.
+    pub fn into_change(self) -> pressroom_storage::directory::PersonChange {
+        use async_graphql::MaybeUndefined;
+        pressroom_storage::directory::PersonChange {
+            name: self.name,
+            title: self.title,
+            department: match self.department {
+                MaybeUndefined::Undefined => None,
+                MaybeUndefined::Null => Some(None),
+                MaybeUndefined::Value(slug) => Some(Some(slug)),
+            },
+        }
+    }
+}
+
+/// What `updateDepartment` changes; a field left out stays as it is. The slug does not change:
+/// feeds and pages are addressed by it.
+#[derive(InputObject, Debug)]
+pub struct DepartmentUpdateInput {
+    /// New name.
+    pub name: Option<String>,
+    /// New IANA time zone.
+    pub time_zone: Option<String>,
+}
+
 /// A new token.
 #[derive(InputObject, Debug)]
 pub struct TokenInput {

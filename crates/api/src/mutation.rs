@@ -10,7 +10,10 @@ use pressroom_storage::directory::TokenGrant;
 
 use crate::context::{request, store};
 use crate::error::{ApiError, ApiResult};
-use crate::inputs::{DepartmentInput, PersonInput, ReleaseInput, TokenInput, WebhookEndpointInput};
+use crate::inputs::{
+    DepartmentInput, DepartmentUpdateInput, PersonInput, PersonUpdateInput, ReleaseInput,
+    TokenInput, WebhookEndpointInput,
+};
 use crate::scalars::Instant;
 use crate::signoff::{CreatedSignoffLink, LinkSettings, SignoffLink};
 use crate::types::{
@@ -33,6 +36,14 @@ async fn act(
         .act(viewer, id, expected_version, command, department)
         .await?
         .into())
+}
+
+/// A storage error, with `NotFound` said in words an admin understands.
+fn not_found(error: pressroom_storage::StorageError, message: &str) -> ApiError {
+    match error {
+        pressroom_storage::StorageError::NotFound => ApiError::new(ErrorCode::NotFound, message),
+        other => other.into(),
+    }
 }
 
 fn note(field: &str, text: String) -> ApiResult<String> {
@@ -267,6 +278,42 @@ impl Mutation {
                 )
                 .await?,
         ))
+    }
+
+    /// Changes a person's name, title or department (admin); audited as `updatePerson`.
+    /// Releases already public keep showing the person as they were when they went public.
+    async fn update_person(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        input: PersonUpdateInput,
+    ) -> ApiResult<Person> {
+        let admin = request(ctx)?.require_admin()?;
+        store(ctx)?
+            .update_person(&admin.user_name, &id, input.into_change())
+            .await
+            .map(Person)
+            .map_err(|e| not_found(e, "no such person"))
+    }
+
+    /// Changes a department's name or time zone, never its slug (admin); audited as
+    /// `updateDepartment`. Releases already public keep the name and zone they went public with.
+    async fn update_department(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        input: DepartmentUpdateInput,
+    ) -> ApiResult<Department> {
+        let admin = request(ctx)?.require_admin()?;
+        let change = pressroom_storage::directory::DepartmentChange {
+            name: input.name,
+            time_zone: input.time_zone,
+        };
+        store(ctx)?
+            .update_department(&admin.user_name, &id, change)
+            .await
+            .map(Into::into)
+            .map_err(|e| not_found(e, "no such department"))
     }
 
     /// Creates a token (admin); the token is shown once.

@@ -144,6 +144,8 @@ pub struct Paragraph {
 pub struct Quote {
     speaker_id: String,
     text: String,
+    /// When the release went public, if it has: the speaker is shown as they were then.
+    as_of: Option<chrono::DateTime<chrono::Utc>>,
 }
 
 #[Object]
@@ -153,7 +155,7 @@ impl Quote {
         request(ctx)?
             .person(&self.speaker_id)
             .await?
-            .map(Person)
+            .map(|p| Person(p.as_of(self.as_of).clone()))
             .ok_or_else(|| {
                 ApiError::internal(&format!("quote speaker {} is missing", self.speaker_id))
             })
@@ -398,7 +400,7 @@ impl From<StoredRelease> for Release {
 }
 
 impl Release {
-    fn block(block: &content::Block) -> Block {
+    fn block(block: &content::Block, as_of: Option<chrono::DateTime<chrono::Utc>>) -> Block {
         match block {
             content::Block::Paragraph { text } => {
                 Block::Paragraph(Paragraph { text: text.clone() })
@@ -406,8 +408,22 @@ impl Release {
             content::Block::Quote { speaker_id, text } => Block::Quote(Quote {
                 speaker_id: speaker_id.clone(),
                 text: text.clone(),
+                as_of,
             }),
         }
+    }
+
+    /// The instant the release went public (or reads as public) at the request's instant:
+    /// people and the department are shown as they were then, so renaming a minister does not
+    /// rewrite a published release; `None` (as they are now) before it is public.
+    fn public_since(&self, ctx: &Context<'_>) -> ApiResult<Option<chrono::DateTime<chrono::Utc>>> {
+        let now = request(ctx)?.now();
+        Ok(visibility::effective_published_at(
+            self.0.state,
+            self.0.published_at,
+            self.0.embargo_until,
+            now,
+        ))
     }
 }
 
@@ -448,16 +464,23 @@ impl Release {
     }
     /// Department.
     async fn department(&self, ctx: &Context<'_>) -> ApiResult<Department> {
+        let as_of = self.public_since(ctx)?;
         request(ctx)?
             .department(&self.0.department_id)
             .await?
-            .map(Into::into)
+            .map(|d| d.as_of(as_of).clone().into())
             .ok_or_else(|| ApiError::internal(&"release without department"))
     }
     /// Responsible minister.
     async fn responsible_minister(&self, ctx: &Context<'_>) -> ApiResult<Option<Person>> {
         match self.0.content.responsible_minister_id() {
-            Some(id) => Ok(request(ctx)?.person(id).await?.map(Person)),
+            Some(id) => {
+                let as_of = self.public_since(ctx)?;
+                Ok(request(ctx)?
+                    .person(id)
+                    .await?
+                    .map(|p| Person(p.as_of(as_of).clone())))
+            }
             None => Ok(None),
         }
     }
@@ -470,19 +493,29 @@ impl Release {
         self.0.content.lead()
     }
     /// Body blocks in order.
-    async fn body(&self) -> Vec<Block> {
-        self.0.content.body().iter().map(Self::block).collect()
+    async fn body(&self, ctx: &Context<'_>) -> ApiResult<Vec<Block>> {
+        let as_of = self.public_since(ctx)?;
+        Ok(self
+            .0
+            .content
+            .body()
+            .iter()
+            .map(|block| Self::block(block, as_of))
+            .collect())
     }
     /// Every quote, in body order.
-    async fn quotes(&self) -> Vec<Quote> {
-        self.0
+    async fn quotes(&self, ctx: &Context<'_>) -> ApiResult<Vec<Quote>> {
+        let as_of = self.public_since(ctx)?;
+        Ok(self
+            .0
             .content
             .quotes()
             .map(|q| Quote {
                 speaker_id: q.speaker_id.to_owned(),
                 text: q.text.to_owned(),
+                as_of,
             })
-            .collect()
+            .collect())
     }
     /// Press contacts.
     async fn contacts(&self) -> Vec<Contact> {

@@ -1321,3 +1321,136 @@ async fn the_rendered_example_release_matches_its_snapshots() {
     })
     .await;
 }
+
+impl World {
+    /// Posts a GraphQL operation with `token` and answers the JSON response.
+    async fn graphql(&self, token: &str, query: &str, variables: Value) -> Value {
+        let body = serde_json::json!({ "query": query, "variables": variables }).to_string();
+        let response = self
+            .client
+            .post("/graphql")
+            .header("authorization", format!("Bearer {token}"))
+            .content_type("application/json")
+            .header("content-length", body.len())
+            .body(body)
+            .send()
+            .await
+            .0;
+        let text = response.into_body().into_string().await.expect("a body");
+        serde_json::from_str(&text).expect("JSON")
+    }
+
+    async fn staff_token(&self, name: &str, role: Role) -> String {
+        self.store
+            .create_token(
+                "admin",
+                TokenGrant {
+                    user_name: name.into(),
+                    role,
+                    department: role.is_staff().then(|| DEPARTMENT.to_owned()),
+                    person_id: None,
+                    embargo_access: false,
+                    expires_at: None,
+                },
+            )
+            .await
+            .expect("token")
+            .token
+    }
+}
+
+const SPEAKERS: &str = "query($id: ID!) { release(id: $id) {
+  department { name timeZone }
+  responsibleMinister { name title }
+  body { ... on Quote { speaker { name title } } }
+  quotes { speaker { title } }
+} }";
+
+#[tokio::test]
+async fn a_new_title_or_department_name_does_not_rewrite_a_published_release() {
+    on_every_backend(|w| async move {
+        w.clock.set(june2(7, 0, 0));
+        let r = w.published(w.content(TITLE, "sv")).await;
+        let admin = w.staff_token("root", Role::Admin).await;
+        let drafter = w.staff_token("dana", Role::Drafter).await;
+        let old_attribution = "säger klimat- och miljöminister Annika Strandhäll";
+        let new_attribution = "säger klimatminister Annika Strandhäll";
+
+        // A reshuffle an hour later: a new title, a renamed department, through the API.
+        w.clock.set(june2(8, 0, 0));
+        let person = w
+            .graphql(
+                &admin,
+                "mutation($id: ID!) { updatePerson(id: $id, input: {title: \"klimatminister\"}) { name title } }",
+                serde_json::json!({ "id": w.minister }),
+            )
+            .await;
+        assert_eq!(
+            person["data"]["updatePerson"]["title"], "klimatminister",
+            "{}: {person}",
+            w.backend
+        );
+        let department_id = w.store.departments().await.expect("departments")[0].id.clone();
+        let department = w
+            .graphql(
+                &admin,
+                "mutation($id: ID!) { updateDepartment(id: $id, input: {name: \"Klimat- och näringslivsdepartementet\"}) { slug name } }",
+                serde_json::json!({ "id": department_id }),
+            )
+            .await;
+        assert_eq!(
+            department["data"]["updateDepartment"],
+            serde_json::json!({"slug": DEPARTMENT, "name": "Klimat- och näringslivsdepartementet"}),
+            "{}: {department}",
+            w.backend
+        );
+
+        // The published release reads as it did on every surface.
+        let page = w.get(&format!("/releases/{}", r.slug)).await;
+        assert!(page.body.contains(old_attribution), "{}: {}", w.backend, page.body);
+        assert!(!page.body.contains(new_attribution), "{}", page.body);
+        assert!(page.body.contains(">Miljödepartementet</a>"), "{}", page.body);
+        assert!(!page.body.contains("näringslivsdepartementet"), "{}", page.body);
+        let feed = w.get("/feeds/releases.atom").await;
+        assert!(feed.body.contains(old_attribution), "{}", feed.body);
+        assert!(!feed.body.contains(new_attribution), "{}", feed.body);
+        assert!(feed.body.contains("<name>Miljödepartementet</name>"), "{}", feed.body);
+        let ninjs = w.get(&format!("/releases/{}.json", r.slug)).await;
+        assert!(ninjs.body.contains(old_attribution), "{}", ninjs.body);
+        assert!(!ninjs.body.contains(new_attribution), "{}", ninjs.body);
+        assert!(!ninjs.body.contains("näringslivsdepartementet"), "{}", ninjs.body);
+        let published = w
+            .graphql(&drafter, SPEAKERS, serde_json::json!({ "id": r.id }))
+            .await;
+        let release = &published["data"]["release"];
+        assert_eq!(release["department"]["name"], "Miljödepartementet", "{published}");
+        assert_eq!(release["responsibleMinister"]["title"], "klimat- och miljöminister");
+        for quote in release["quotes"].as_array().expect("quotes") {
+            assert_eq!(quote["speaker"]["title"], "klimat- och miljöminister", "{published}");
+        }
+        for block in release["body"].as_array().expect("body") {
+            if let Some(speaker) = block.get("speaker") {
+                assert_eq!(speaker["title"], "klimat- och miljöminister", "{published}");
+            }
+        }
+
+        // A draft written after the reshuffle shows the person and department as they are now.
+        let draft = w
+            .store
+            .create_release(&w.drafter, DEPARTMENT, w.content("Ett nytt utkast", "sv"))
+            .await
+            .expect("create");
+        let current = w
+            .graphql(&drafter, SPEAKERS, serde_json::json!({ "id": draft.id }))
+            .await;
+        let release = &current["data"]["release"];
+        assert_eq!(
+            release["department"]["name"], "Klimat- och näringslivsdepartementet",
+            "{current}"
+        );
+        assert_eq!(release["responsibleMinister"]["title"], "klimatminister");
+        assert_eq!(release["quotes"][0]["speaker"]["title"], "klimatminister");
+        w
+    })
+    .await;
+}

@@ -75,7 +75,16 @@ impl Related {
         release: &'a StoredRelease,
         now: DateTime<Utc>,
     ) -> Option<PublicRelease<'a>> {
-        let department = self.departments.get(&release.department_id)?;
+        let public_since = effective_published_at(
+            release.state,
+            release.published_at,
+            release.embargo_until,
+            now,
+        );
+        let department = self
+            .departments
+            .get(&release.department_id)?
+            .as_of(public_since);
         Some(PublicRelease {
             release,
             department,
@@ -90,7 +99,7 @@ impl Related {
 pub struct PublicRelease<'a> {
     /// The release as stored.
     pub release: &'a StoredRelease,
-    /// Its department.
+    /// Its department, as it was when the release went public (as it is now before that).
     pub department: &'a Department,
     related: &'a Related,
     now: DateTime<Utc>,
@@ -167,9 +176,15 @@ impl<'a> PublicRelease<'a> {
         }
     }
 
-    /// A person the release names, if the directory still has them.
+    /// A person the release names, if the directory still has them: as they were when the
+    /// release went public (a minister's new title does not rewrite a published release), as
+    /// they are now before that.
     pub fn person(&self, id: &str) -> Option<&'a Person> {
-        self.related.people.get(id)
+        let public_since = self.published_at();
+        self.related
+            .people
+            .get(id)
+            .map(|person| person.as_of(public_since))
     }
 
     /// The responsible minister, if set and known.
