@@ -8,6 +8,7 @@ pub mod graphql_http;
 pub mod http;
 pub mod inputs;
 pub mod limits;
+pub mod live;
 pub mod metrics;
 pub mod mutation;
 pub mod notifications;

@@ -43,7 +43,10 @@ pub fn build_with(store: Option<Store>, links: LinkSettings) -> PressroomSchema 
         .limit_complexity(MAX_COMPLEXITY)
         .data(links);
     match store {
-        Some(store) => builder.data(store).finish(),
+        Some(store) => builder
+            .data(crate::live::LiveFeed::new(store.clone()))
+            .data(store)
+            .finish(),
         None => builder.finish(),
     }
 }
