@@ -1,6 +1,7 @@
 #![doc = include_str!("../README.md")]
 
 pub mod context;
+pub mod credentials;
 pub mod error;
 pub mod gateway;
 pub mod graphiql;

@@ -205,6 +205,28 @@ impl Query {
             .into())
     }
 
+    /// Every API token, newest first (admin only): name, role, scope and where it stands;
+    /// never its secret. `first` defaults to 20 and is clamped to 100.
+    async fn tokens(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> ApiResult<crate::credentials::ApiTokenConnection> {
+        crate::credentials::tokens(ctx, first, after).await
+    }
+
+    /// Every newsroom sign-in link, newest first (admin only), whatever its status; never its
+    /// token. `first` defaults to 20 and is clamped to 100.
+    async fn signin_links(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> ApiResult<crate::credentials::SigninLinkConnection> {
+        crate::credentials::signin_links(ctx, first, after).await
+    }
+
     /// Registered webhook endpoints (admin only).
     async fn webhook_endpoints(&self, ctx: &Context<'_>) -> ApiResult<Vec<WebhookEndpoint>> {
         request(ctx)?.require_admin()?;

@@ -261,7 +261,9 @@ fn page_info<T>(page: &Page<T>) -> PageInfo {
 #[graphql(
     concrete(name = "ReleaseEdge", params(Release)),
     concrete(name = "AuditEntryEdge", params(AuditEntry)),
-    concrete(name = "ChangeEventEdge", params(ChangeEvent))
+    concrete(name = "ChangeEventEdge", params(ChangeEvent)),
+    concrete(name = "ApiTokenEdge", params(crate::credentials::ApiToken)),
+    concrete(name = "SigninLinkEdge", params(crate::credentials::SigninLink))
 )]
 pub struct Edge<T: OutputType> {
     /// Opaque cursor; pass it as `after` to continue after this item.
@@ -275,7 +277,9 @@ pub struct Edge<T: OutputType> {
 #[graphql(
     concrete(name = "ReleaseConnection", params(Release)),
     concrete(name = "AuditEntryConnection", params(AuditEntry)),
-    concrete(name = "ChangeEventConnection", params(ChangeEvent))
+    concrete(name = "ChangeEventConnection", params(ChangeEvent)),
+    concrete(name = "ApiTokenConnection", params(crate::credentials::ApiToken)),
+    concrete(name = "SigninLinkConnection", params(crate::credentials::SigninLink))
 )]
 pub struct Connection<T>
 where
@@ -622,7 +626,7 @@ impl Release {
             out.push(Approval {
                 office: Person(office),
                 status: standing.status.into(),
-                by: standing.record.map(|r| r.by_user.clone()),
+                by: standing.record.map(|r| r.by_user.to_string()),
                 at: standing.record.map(|r| r.at.into()),
                 comment: standing.record.and_then(|r| r.comment.clone()),
             });
@@ -767,7 +771,7 @@ pub struct Viewer(pub visibility::Viewer);
 impl Viewer {
     /// User name.
     async fn name(&self) -> &str {
-        &self.0.user_name
+        self.0.user_name.as_str()
     }
     /// Role of this token.
     async fn role(&self) -> Role {
