@@ -12,7 +12,6 @@ use poem::http::StatusCode;
 use poem::web::{Data, Form, Path};
 use poem::{Request, Response, handler};
 use pressroom_domain::lifecycle::Command;
-use pressroom_domain::links::public_url;
 use pressroom_domain::signoff::LinkRequest;
 use pressroom_storage::releases::StoredRelease;
 use pressroom_storage::{StorageError, Store};
@@ -293,26 +292,21 @@ pub async fn create_link(
         .await
     {
         Ok(created) => {
-            let url = public_url(
-                config.public_base_url.as_ref(),
-                &format!("/signoff/{}", created.token),
+            // Post/redirect/get: the page after the redirect shows the link once, from a cookie
+            // that lives a minute, so reloading that page cannot make a second link.
+            let mut response = frame::see_other(&format!("/releases/{id}#created-link"));
+            let cookie = crate::gate::set_short_cookie(
+                crate::release::NEW_LINK_COOKIE,
+                &created.token,
+                config.secure_cookies,
+                60,
             );
-            let release = match loaded(&store, &staff, &id).await {
-                Ok(release) => release,
-                Err(response) => return response,
-            };
-            // The link is made (the contract accepts any signer), but an answer from the author
-            // of the revision will be refused by the four-eyes rule: say so now, not then.
-            let warning = (created.view.link.signer == release.author).then(|| {
-                format!(
-                    "Careful: {} wrote revision {}. Nobody may approve their own text, so an answer from this link will be refused. Revoke it and make one in another person's name.",
-                    release.author, release.revision
-                )
-            });
-            match overview(&store, &staff, &release, Some(url), warning).await {
-                Ok(response) => response,
-                Err(err) => frame::internal_error(&err),
+            if let Ok(value) = poem::http::HeaderValue::from_str(&cookie) {
+                response
+                    .headers_mut()
+                    .append(poem::http::header::SET_COOKIE, value);
             }
+            response
         }
         Err(StorageError::Rule(err)) => {
             refused(&store, &staff, &id, StatusCode::UNPROCESSABLE_ENTITY, refusal_in_words(&err)).await

@@ -63,7 +63,7 @@ pub struct GateEndpoint<E> {
     config: Arc<NewsroomConfig>,
 }
 
-fn cookie_value(req: &Request, name: &str) -> Option<String> {
+pub fn cookie_value(req: &Request, name: &str) -> Option<String> {
     req.headers()
         .get_all(header::COOKIE)
         .iter()
@@ -85,6 +85,18 @@ pub fn set_cookie(name: &str, value: Option<&str>, secure: bool) -> String {
     if value.is_none() {
         cookie.set_max_age(cookie::time::Duration::ZERO);
     }
+    cookie.to_string()
+}
+
+/// A `Set-Cookie` value like [`set_cookie`]'s that the browser keeps for `seconds` at most: for
+/// a value the page after a redirect shows once (post/redirect/get), then removes.
+pub fn set_short_cookie(name: &str, value: &str, secure: bool, seconds: i64) -> String {
+    let mut cookie = Cookie::new(name.to_owned(), value.to_owned());
+    cookie.set_http_only(true);
+    cookie.set_same_site(cookie::SameSite::Lax);
+    cookie.set_path(crate::BASE);
+    cookie.set_secure(secure);
+    cookie.set_max_age(cookie::time::Duration::seconds(seconds));
     cookie.to_string()
 }
 

@@ -10,12 +10,16 @@ use std::collections::HashMap;
 use askama::Template;
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
+use std::sync::Arc;
+
+use poem::http::{HeaderValue, header};
 use poem::web::{Data, Path};
-use poem::{Response, handler};
+use poem::{Request, Response, handler};
 use pressroom_domain::DomainError;
 use pressroom_domain::approval::{ApprovalRecord, ApprovalStatus, Verdict, standings};
 use pressroom_domain::content::ReleaseContent;
 use pressroom_domain::lifecycle::{Action, State, allowed_from};
+use pressroom_domain::links::public_url;
 use pressroom_domain::signoff::{LinkStatus, manages_links};
 use pressroom_domain::visibility::{Role, Viewer};
 use pressroom_storage::directory::Person;
@@ -26,6 +30,7 @@ use pressroom_web::article::render_article;
 use pressroom_web::reading::Related;
 use pressroom_web::time_format;
 
+use crate::NewsroomConfig;
 use crate::diff::{self, FieldDiff};
 use crate::frame::{self, Frame, SITE, Staff};
 
@@ -482,17 +487,72 @@ pub async fn overview(
     Ok(frame::render(&page))
 }
 
-/// `GET /newsroom/releases/{id}`.
-#[handler]
-pub async fn show(staff: Staff, store: Data<&Store>, Path(id): Path<String>) -> Response {
-    match load(&store, &staff, &id).await {
-        Ok(Some(release)) => match overview(&store, &staff, &release, None, None).await {
-            Ok(response) => response,
-            Err(err) => frame::internal_error(&err),
-        },
-        Ok(None) => frame::not_found(),
-        Err(err) => frame::internal_error(&err),
+/// The cookie that carries a sign-off link's token from its creation to the one page that shows
+/// it (see [`show`]).
+pub const NEW_LINK_COOKIE: &str = "pressroom_new_link";
+
+/// The sign-off URL of the link with `token` if it is a waiting link of `release`, and a warning
+/// when its signer wrote the current revision (the four-eyes rule will refuse their answer).
+async fn created_link(
+    store: &Store,
+    config: &NewsroomConfig,
+    release: &StoredRelease,
+    token: &str,
+) -> Result<(Option<String>, Option<String>), StorageError> {
+    let Some(page) = store.signoff_link_page(token).await? else {
+        return Ok((None, None));
+    };
+    let link = &page.view.link;
+    if link.release_id != release.id || page.view.status != LinkStatus::Waiting {
+        return Ok((None, None));
     }
+    let url = public_url(
+        config.public_base_url.as_ref(),
+        &format!("/signoff/{token}"),
+    );
+    let warning = (link.signer == release.author).then(|| {
+        format!(
+            "Careful: {} wrote revision {}. Nobody may approve their own text, so an answer from this link will be refused. Revoke it and make one in another person's name.",
+            release.author, release.revision
+        )
+    });
+    Ok((Some(url), warning))
+}
+
+/// `GET /newsroom/releases/{id}`. Right after a sign-off link was made, the link (carried here
+/// by a short-lived cookie) is shown once and the cookie removed.
+#[handler]
+pub async fn show(
+    staff: Staff,
+    store: Data<&Store>,
+    config: Data<&Arc<NewsroomConfig>>,
+    req: &Request,
+    Path(id): Path<String>,
+) -> Response {
+    let release = match load(&store, &staff, &id).await {
+        Ok(Some(release)) => release,
+        Ok(None) => return frame::not_found(),
+        Err(err) => return frame::internal_error(&err),
+    };
+    let new_link = crate::gate::cookie_value(req, NEW_LINK_COOKIE);
+    let (url, warning) = match &new_link {
+        Some(token) => match created_link(&store, &config, &release, token).await {
+            Ok(found) => found,
+            Err(err) => return frame::internal_error(&err),
+        },
+        None => (None, None),
+    };
+    let mut response = match overview(&store, &staff, &release, url, warning).await {
+        Ok(response) => response,
+        Err(err) => return frame::internal_error(&err),
+    };
+    if new_link.is_some() {
+        let cookie = crate::gate::set_cookie(NEW_LINK_COOKIE, None, config.secure_cookies);
+        if let Ok(value) = HeaderValue::from_str(&cookie) {
+            response.headers_mut().append(header::SET_COOKIE, value);
+        }
+    }
+    response
 }
 
 #[derive(Template)]

@@ -14,7 +14,8 @@ use pressroom_test_support::database::test_databases;
 use pressroom_test_support::world::{DEPARTMENT, TwoMinisters};
 
 use support::{
-    Client, Session, client, content, csrf, escaped, get, grant, in_review, post, sign_in,
+    Client, Session, client, content, csrf, escaped, get, grant, in_review, post, post_response,
+    set_cookie, sign_in,
 };
 
 async fn releases(w: &TwoMinisters) -> Vec<StoredRelease> {
@@ -684,7 +685,7 @@ async fn a_sign_off_link_is_shown_once_and_a_link_for_the_author_is_warned_about
         );
         let token = csrf(&page);
         let version = r.version.to_string();
-        let (status, body, _) = post(
+        let made = post_response(
             &client,
             &session,
             &format!("{path}/signoff-links"),
@@ -697,16 +698,39 @@ async fn a_sign_off_link_is_shown_once_and_a_link_for_the_author_is_warned_about
             ],
         )
         .await;
-        assert_eq!(status, 200, "{}", db.backend_name);
+        // Post/redirect/get: the link travels to the next page in a short-lived cookie.
+        assert_eq!(made.0.status().as_u16(), 303, "{}", db.backend_name);
+        let location = made
+            .0
+            .headers()
+            .get("location")
+            .and_then(|v| v.to_str().ok());
+        assert_eq!(location, Some(format!("{path}#created-link").as_str()));
+        let carried = set_cookie(&made, "pressroom_new_link").expect("the link's cookie");
+        let shown = Session {
+            cookie: format!("{}; {carried}", session.cookie),
+        };
+        let (status, body) = get(&client, &shown, &path).await;
+        assert_eq!(status, 200);
         assert!(body.contains("id=\"created-link\" value=\"/signoff/pso_"));
         assert!(!body.contains("Careful:"));
+        // Reloading that page (even if the browser kept the cookie) makes no second link.
+        let (_, reloaded) = get(&client, &shown, &path).await;
+        assert!(reloaded.contains("Link for Berit Kansli"));
+        let links = w
+            .store
+            .signoff_links(&w.drafter, &r.id)
+            .await
+            .expect("links");
+        assert_eq!(links.len(), 1, "a reload makes no second link");
         let (_, again) = get(&client, &session, &path).await;
         assert!(!again.contains("/signoff/pso_"), "the URL is shown once");
         assert!(
             again.contains("Link for Berit Kansli"),
             "the link is listed"
         );
-        let (_, body, _) = post(
+        // The link for the author: the warning comes with it on the page after the redirect.
+        let made = post_response(
             &client,
             &session,
             &format!("{path}/signoff-links"),
@@ -718,10 +742,20 @@ async fn a_sign_off_link_is_shown_once_and_a_link_for_the_author_is_warned_about
             ],
         )
         .await;
+        let carried = set_cookie(&made, "pressroom_new_link").expect("the link's cookie");
+        let shown = Session {
+            cookie: format!("{}; {carried}", session.cookie),
+        };
+        let (_, body) = get(&client, &shown, &path).await;
         assert!(
             body.contains("Careful: dana wrote revision 1"),
             "the author is warned about"
         );
+        // A link's cookie shows nothing on another release's page.
+        let other = in_review(&w, "Ett annat stycke.").await;
+        let (_, elsewhere) =
+            get(&client, &shown, &format!("/newsroom/releases/{}", other.id)).await;
+        assert!(!elsewhere.contains("/signoff/pso_"));
         // An office that is not required is refused in words, and no link is made.
         let (status, body, _) = post(
             &client,

@@ -79,6 +79,23 @@ pub async fn get(client: &Client, session: &Session, path: &str) -> (u16, String
     read(response).await
 }
 
+/// `POST path` with the session and a urlencoded form: the whole response.
+pub async fn post_response(
+    client: &Client,
+    session: &Session,
+    path: &str,
+    form: &[(&str, &str)],
+) -> TestResponse {
+    let body = serde_urlencoded::to_string(form).expect("a form");
+    client
+        .post(path)
+        .header("cookie", &session.cookie)
+        .content_type("application/x-www-form-urlencoded")
+        .body(body)
+        .send()
+        .await
+}
+
 /// `POST path` with the session and a urlencoded form: status, body and `Location`.
 pub async fn post(
     client: &Client,
@@ -86,14 +103,7 @@ pub async fn post(
     path: &str,
     form: &[(&str, &str)],
 ) -> (u16, String, Option<String>) {
-    let body = serde_urlencoded::to_string(form).expect("a form");
-    let response = client
-        .post(path)
-        .header("cookie", &session.cookie)
-        .content_type("application/x-www-form-urlencoded")
-        .body(body)
-        .send()
-        .await;
+    let response = post_response(client, session, path, form).await;
     let location = response
         .0
         .headers()
