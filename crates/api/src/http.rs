@@ -3,14 +3,13 @@
 //! are served on a listener of their own (the `metrics_listen` setting), never on the API's.
 //! Who may call is in two files beside
 //! this one: `http/auth.rs` resolves the bearer token of a request or of a WebSocket's
-//! `connection_init`, and `http/rate_limit.rs` holds the per-token and per-address budgets. The
-//! GraphQL endpoint itself (`GET` and `POST /graphql`, per the GraphQL-over-HTTP
-//! specification) is in [`crate::graphql_http`].
+//! `connection_init`, and `http/rate_limit.rs` holds the per-token and per-address budgets.
+//! The WebSocket endpoint of subscriptions and its limits (connections per address, operations
+//! per connection) are in `http/websocket.rs`. The GraphQL endpoint itself (`GET` and
+//! `POST /graphql`, per the GraphQL-over-HTTP specification) is in [`crate::graphql_http`].
 
-use async_graphql_poem::{GraphQLProtocol, GraphQLWebSocket};
 use poem::http::StatusCode;
 use poem::web::Data as PoemData;
-use poem::web::websocket::WebSocket;
 use std::num::NonZeroU32;
 use std::sync::Arc;
 use std::time::Duration;
@@ -28,33 +27,20 @@ use crate::graphql_http;
 
 mod auth;
 mod rate_limit;
+mod websocket;
 
 pub(crate) use auth::{Auth, authenticate};
 pub use graphql_http::MAX_BODY_BYTES;
 pub use rate_limit::RateLimit;
+pub use websocket::{
+    DEFAULT_CONNECTIONS_PER_ADDRESS, DEFAULT_SUBSCRIPTIONS_PER_CONNECTION, OVER_LIMIT_CLOSE_CODE,
+    WebSocketLimits,
+};
 
 /// GraphiQL, pointed at this server's endpoints, with its files served from the binary
 /// ([`crate::graphiql`]).
 pub(crate) fn graphiql_page() -> Response {
     crate::graphiql::page("/graphql", "/graphql/ws")
-}
-
-#[handler]
-async fn subscriptions(
-    gateway: PoemData<&Gateway>,
-    store: PoemData<&Store>,
-    protocol: GraphQLProtocol,
-    websocket: WebSocket,
-) -> impl IntoResponse {
-    let gateway = gateway.clone();
-    let store = store.clone();
-    websocket
-        .protocols(async_graphql::http::ALL_WEBSOCKET_PROTOCOLS)
-        .on_upgrade(move |stream| {
-            GraphQLWebSocket::new(stream, gateway, protocol)
-                .on_connection_init(move |payload| auth::connection_init(store, payload))
-                .serve()
-        })
 }
 
 /// Prometheus text exposition of every metric registered in this process (HTTP, GraphQL,
@@ -112,6 +98,12 @@ pub struct HttpConfig {
     pub links: LinkSettings,
     /// The newsroom's settings; `None`: no newsroom is served.
     pub newsroom: Option<pressroom_newsroom::NewsroomConfig>,
+    /// WebSocket connections one client address (an IPv4 address, or an IPv6 /64 network) may
+    /// hold open at once at `/graphql/ws`; beyond it a new one is closed with code 1013.
+    pub websocket_connections_per_address: usize,
+    /// Operations (subscriptions) one WebSocket connection may run at once; beyond it a new
+    /// one gets a `FORBIDDEN` error.
+    pub subscriptions_per_connection: usize,
 }
 
 /// The default of [`HttpConfig::request_timeout`] (the `request_timeout_secs` setting).
@@ -127,6 +119,8 @@ impl Default for HttpConfig {
             response_cache_entries: crate::response_cache::DEFAULT_ENTRIES,
             links: LinkSettings::default(),
             newsroom: None,
+            websocket_connections_per_address: DEFAULT_CONNECTIONS_PER_ADDRESS,
+            subscriptions_per_connection: DEFAULT_SUBSCRIPTIONS_PER_CONNECTION,
         }
     }
 }
@@ -167,7 +161,7 @@ pub fn app_with(store: Store, config: HttpConfig) -> impl Endpoint {
                 .patch(graphql_http::other_method)
                 .delete(graphql_http::other_method),
         )
-        .at("/graphql/ws", get(subscriptions))
+        .at("/graphql/ws", get(websocket::subscriptions))
         .at("/graphiql/:file", get(crate::graphiql::asset))
         .at("/healthz", get(healthz))
         .at("/readyz", get(readyz))
@@ -207,6 +201,10 @@ pub fn app_with(store: Store, config: HttpConfig) -> impl Endpoint {
         ))
         .data(SharedResponseCache(
             ResponseCache::new(config.response_cache_entries).map(Arc::new),
+        ))
+        .data(WebSocketLimits::new(
+            config.websocket_connections_per_address,
+            config.subscriptions_per_connection,
         ))
         .data(gateway)
         .data(config.links.clone())

@@ -482,6 +482,9 @@ async fn run(command: Command, settings: Settings) -> anyhow::Result<ExitCode> {
                     response_cache_entries: settings.response_cache_entries,
                     links: settings.links()?,
                     newsroom: Some(settings.newsroom()?),
+                    websocket_connections_per_address: settings.websocket_connections_per_address
+                        as usize,
+                    subscriptions_per_connection: settings.subscriptions_per_connection as usize,
                 })
                 .serve(store, scheduler)
                 .await?;

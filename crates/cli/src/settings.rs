@@ -103,6 +103,10 @@ pub struct Settings {
     pub session_inactivity_hours: u64,
     /// Newsroom sign-in attempts one client address may make per minute.
     pub signin_rate_limit_per_minute: u64,
+    /// WebSocket connections (`/graphql/ws`) one client address may hold open at once.
+    pub websocket_connections_per_address: u64,
+    /// Subscriptions one WebSocket connection may run at once.
+    pub subscriptions_per_connection: u64,
 }
 
 impl Default for Settings {
@@ -136,12 +140,16 @@ impl Default for Settings {
                 pressroom_newsroom::DEFAULT_SESSION_INACTIVITY_HOURS,
             ),
             signin_rate_limit_per_minute: u64::from(pressroom_newsroom::DEFAULT_SIGNIN_PER_MINUTE),
+            websocket_connections_per_address: pressroom_api::http::DEFAULT_CONNECTIONS_PER_ADDRESS
+                as u64,
+            subscriptions_per_connection: pressroom_api::http::DEFAULT_SUBSCRIPTIONS_PER_CONNECTION
+                as u64,
         }
     }
 }
 
 /// Every key, in the order of [`Settings`]; an environment variable is read only for these.
-pub const KEYS: [&str; 24] = [
+pub const KEYS: [&str; 26] = [
     "database_url",
     "log_format",
     "listen",
@@ -166,6 +174,8 @@ pub const KEYS: [&str; 24] = [
     "newsroom_csrf_key",
     "session_inactivity_hours",
     "signin_rate_limit_per_minute",
+    "websocket_connections_per_address",
+    "subscriptions_per_connection",
 ];
 
 /// What the command line says; each `Some` overrides every other layer.
@@ -309,6 +319,18 @@ impl Settings {
             self.signin_rate_limit_per_minute,
             1,
             10_000,
+        )?;
+        within(
+            "websocket_connections_per_address",
+            self.websocket_connections_per_address,
+            1,
+            100_000,
+        )?;
+        within(
+            "subscriptions_per_connection",
+            self.subscriptions_per_connection,
+            1,
+            1_000,
         )?;
         self.newsroom()?;
         self.public_base_url()?;
@@ -589,6 +611,11 @@ mod tests {
                 "PRESSROOM_RATE_LIMIT_PER_MINUTE",
                 "0",
                 "rate_limit_per_minute",
+            ),
+            (
+                "PRESSROOM_SUBSCRIPTIONS_PER_CONNECTION",
+                "0",
+                "subscriptions_per_connection",
             ),
         ] {
             let error = Settings::load(None, &env(&[(name, value)]), &Overrides::default())

@@ -38,16 +38,22 @@ impl AddressBudget {
         if self.0.len() > ADDRESSES_KEPT {
             self.0.retain_recent();
         }
-        let key = match address.unwrap_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED)) {
-            IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
-                Some(v4) => IpAddr::V4(v4),
-                None => IpAddr::V6(Ipv6Addr::from(u128::from(v6) & !u128::from(u64::MAX))),
-            },
-            v4 => v4,
-        };
         self.0
-            .check_key(&key)
+            .check_key(&address_key(address))
             .err()
             .map(|not_until| not_until.wait_time_from(DefaultClock::default().now()))
+    }
+}
+
+/// The key a client address counts under: an IPv4 address, or the /64 network of an IPv6 one
+/// (an IPv4-mapped IPv6 address as its IPv4 address); an unknown address (not over TCP) is
+/// `0.0.0.0`. The per-address limits of the WebSocket endpoint count under the same key.
+pub fn address_key(address: Option<IpAddr>) -> IpAddr {
+    match address.unwrap_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED)) {
+        IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
+            Some(v4) => IpAddr::V4(v4),
+            None => IpAddr::V6(Ipv6Addr::from(u128::from(v6) & !u128::from(u64::MAX))),
+        },
+        v4 => v4,
     }
 }
