@@ -382,7 +382,7 @@ impl Store {
         let locked = departments::Entity::update_many()
             .col_expr(
                 departments::Column::Name,
-                Expr::col(departments::Column::Name).into(),
+                Expr::col(departments::Column::Name),
             )
             .filter(departments::Column::Id.eq(id))
             .exec(&txn)
@@ -712,7 +712,7 @@ pub(crate) async fn resolve_grant(
 /// PostgreSQL; SQLite's write transaction holds the database), or `NotFound`.
 async fn lock_person(txn: &sea_orm::DatabaseTransaction, id: &str) -> StorageResult<people::Model> {
     let locked = people::Entity::update_many()
-        .col_expr(people::Column::Name, Expr::col(people::Column::Name).into())
+        .col_expr(people::Column::Name, Expr::col(people::Column::Name))
         .filter(people::Column::Id.eq(id))
         .exec(txn)
         .await?;
