@@ -1,8 +1,8 @@
 //! The publishing scenarios: a burst of releases due at one instant, and releases due at
 //! staggered instants, published by the real `pressroom scheduler` process.
 //!
-//! How lateness is measured: the bench polls the number of PUBLISHED releases every few
-//! milliseconds. The scheduler publishes due releases in `(embargo_until, id)` order, and a
+//! How lateness is measured: the bench polls the number of releases still EMBARGOED every few
+//! milliseconds (only the releases it seeded for the run are; the rest are published). The scheduler publishes due releases in `(embargo_until, id)` order, and a
 //! release is PUBLISHED only once the transaction holding its audit entry and outbox event has
 //! committed, so at any moment the published releases are a prefix of that order. The k-th
 //! release therefore became visible no later than the end of the first poll that counted k
@@ -17,13 +17,13 @@ use anyhow::{Context, bail};
 use chrono::Utc;
 use pressroom_domain::lifecycle::State;
 use pressroom_storage::Store;
-use pressroom_storage::entity::{audit_log, outbox};
+use pressroom_storage::entity::{audit_log, outbox, releases};
 use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QuerySelect};
 use serde_json::Value;
 
 use crate::report::{Report, max, percentile};
 use crate::seed::{self, PARKED_EMBARGO_MICROS, Seeded};
-use crate::setup::{Env, Process, run_cli};
+use crate::setup::{BenchDb, Env, Process, run_cli};
 
 /// Options of `publish-burst`.
 #[derive(Debug, Clone, clap::Args)]
@@ -31,6 +31,11 @@ pub struct BurstArgs {
     /// Embargoed releases, all due at the same instant.
     #[arg(long, default_value_t = 10_000)]
     pub releases: usize,
+    /// Published releases already in the database beside them (§11 sizes: 100,000 and
+    /// 1,000,000). They are seeded once into a kept database (`burst_base_N`) that later runs
+    /// copy, unless `--scratch`.
+    #[arg(long, default_value_t = 0)]
+    pub existing: usize,
     #[command(flatten)]
     pub schedule: ScheduleArgs,
 }
@@ -78,19 +83,58 @@ struct ScheduleOutcome {
     recorded_ms: Vec<f64>,
     /// Seconds from the first instant until the last release was seen published.
     until_all_published: f64,
-    /// Seconds the seeding took.
+    /// Seconds the seeding took: the published releases (when this run seeded them) or the copy
+    /// of their kept database, and the embargoed ones.
     seed_seconds: f64,
+    /// Seconds the published releases already there took to seed, when this run seeded them.
+    base_seed_seconds: Option<f64>,
     /// CPU seconds the scheduler process used from its start until everything was published.
     scheduler_cpu: f64,
 }
 
-/// Seeds `offsets.len()` fully approved embargoed releases, starts the scheduler, moves the
-/// instants to `lead` from now plus each offset (microseconds, ascending), and watches until
-/// every release is published.
+/// The kept database with `existing` published releases (and nothing else in a state the
+/// scheduler looks at), seeded now unless a previous run left it; returns it and the seconds
+/// seeding took, if it did.
+async fn existing_base(env: &Env, existing: usize) -> anyhow::Result<(BenchDb, Option<f64>)> {
+    let (db, existed) = env.persistent_db(&format!("burst_base_{existing}")).await?;
+    if existed {
+        run_cli(env, &db.url, &["migrate"]).await?;
+        let store = Store::connect(&db.url).await?;
+        let published = seed::count_in_state(&store, State::Published).await?;
+        let releases = releases::Entity::find().count(store.connection()).await?;
+        store.connection().clone().close().await?;
+        if published == existing as u64 && releases == existing as u64 {
+            eprintln!("reusing the seeded burst base ({existing} published releases)");
+            return Ok((db, None));
+        }
+        eprintln!("the burst base holds other data; seeding it afresh");
+        env.reset_db(&db).await?;
+    }
+    let started = Instant::now();
+    run_cli(env, &db.url, &["migrate"]).await?;
+    let store = Store::connect(&db.url).await?;
+    let directory = seed::directory(&store).await?;
+    let newest = Utc::now().timestamp_micros() - 3_600_000_000;
+    eprintln!("seeding {existing} published releases…");
+    seed::insert_releases(&store, &directory, 0..existing, |i| Seeded::Published {
+        at: newest - i as i64 * 60_000_000,
+    })
+    .await?;
+    seed::analyze(&store).await?;
+    store.connection().clone().close().await?;
+    let seconds = started.elapsed().as_secs_f64();
+    eprintln!("seeded in {seconds:.1} s");
+    Ok((db, Some(seconds)))
+}
+
+/// Seeds `offsets.len()` fully approved embargoed releases (beside `existing` published ones),
+/// starts the scheduler, moves the instants to `lead` from now plus each offset (microseconds,
+/// ascending), and watches until every release is published.
 async fn run_schedule(
     env: &Env,
     label: &str,
     offsets: &[i64],
+    existing: usize,
     args: &ScheduleArgs,
 ) -> anyhow::Result<ScheduleOutcome> {
     let n = offsets.len();
@@ -100,14 +144,25 @@ async fn run_schedule(
     if offsets.windows(2).any(|w| w[0] > w[1]) {
         bail!("offsets must be ascending");
     }
-    let db = env.scratch_db(label).await?;
+    let seeding = Instant::now();
+    let (db, base_seed_seconds) = if existing == 0 {
+        (env.scratch_db(label).await?, None)
+    } else {
+        let (base, seconds) = existing_base(env, existing).await?;
+        let copy = env.scratch_copy(&base, label).await;
+        if env.scratch {
+            base.remove().await;
+        }
+        (copy?, seconds)
+    };
     let outcome = async {
-        let seeding = Instant::now();
         run_cli(env, &db.url, &["migrate"]).await?;
         let store = Store::connect(&db.url).await?;
         let directory = seed::directory(&store).await?;
-        seed::insert_releases(&store, &directory, 0..n, |i| Seeded::Embargoed {
-            until: PARKED_EMBARGO_MICROS + offsets[i],
+        seed::insert_releases(&store, &directory, existing..existing + n, |i| {
+            Seeded::Embargoed {
+                until: PARKED_EMBARGO_MICROS + offsets[i - existing],
+            }
         })
         .await?;
         seed::analyze(&store).await?;
@@ -137,11 +192,14 @@ async fn run_schedule(
         let last_instant = instants[n - 1];
         let deadline = last_instant + args.timeout_seconds as i64 * 1_000_000;
 
-        // The poll timeline: (end of poll, published count).
+        // The poll timeline: (end of poll, published count). Only the seeded releases are
+        // embargoed, so those no longer embargoed are published (`check_records` makes sure);
+        // counting them through the due index stays cheap beside a million published ones.
         let mut timeline: Vec<(i64, u64)> = Vec::new();
         let poll = Duration::from_millis(args.poll_ms.max(1));
         loop {
-            let count = seed::count_in_state(&store, State::Published).await?;
+            let embargoed = seed::count_in_state(&store, State::Embargoed).await?;
+            let count = (n as u64).saturating_sub(embargoed);
             let at = Utc::now().timestamp_micros();
             if timeline.last().is_none_or(|&(_, last)| last != count) {
                 timeline.push((at, count));
@@ -167,7 +225,7 @@ async fn run_schedule(
         let scheduler_cpu = scheduler.cpu_seconds()?;
         scheduler.stop().await?;
 
-        let recorded_ms = check_records(&store, n).await?;
+        let recorded_ms = check_records(&store, n, existing).await?;
         store.connection().clone().close().await?;
 
         let mut observed_ms = Vec::with_capacity(n);
@@ -184,6 +242,7 @@ async fn run_schedule(
             recorded_ms,
             until_all_published: (all_seen - first_instant) as f64 / 1e6,
             seed_seconds,
+            base_seed_seconds,
             scheduler_cpu,
         })
     }
@@ -193,9 +252,12 @@ async fn run_schedule(
 }
 
 /// Every release has exactly one `scheduledPublish` audit entry and one `release.published`
-/// outbox event; returns the entries' `lateMs`.
-async fn check_records(store: &Store, n: usize) -> anyhow::Result<Vec<f64>> {
-    let published = seed::count_in_state(store, State::Published).await?;
+/// outbox event (the `existing` published releases were seeded without either); returns the
+/// entries' `lateMs`.
+async fn check_records(store: &Store, n: usize, existing: usize) -> anyhow::Result<Vec<f64>> {
+    let published = seed::count_in_state(store, State::Published)
+        .await?
+        .saturating_sub(existing as u64);
     let events = outbox::Entity::find()
         .filter(outbox::Column::Event.eq("release.published"))
         .count(store.connection())
@@ -293,16 +355,24 @@ fn add_lateness(report: &mut Report, outcome: &ScheduleOutcome, prefix: &str) {
             outcome.scheduler_cpu,
         )
         .metric("seed_seconds", "seeding seconds", outcome.seed_seconds);
+    if let Some(seconds) = outcome.base_seed_seconds {
+        report.metric(
+            "base_seed_seconds",
+            "seeding seconds of the published releases",
+            seconds,
+        );
+    }
 }
 
 /// `publish-burst`: every release due at one instant.
 pub async fn publish_burst(env: &Env, args: &BurstArgs) -> anyhow::Result<Report> {
     let offsets = vec![0; args.releases];
-    let outcome = run_schedule(env, "burst", &offsets, &args.schedule).await?;
+    let outcome = run_schedule(env, "burst", &offsets, args.existing, &args.schedule).await?;
     let mut report = Report::new("publish-burst");
     report
         .param("backend", env.backend.name())
         .param("releases", args.releases)
+        .param("existing", args.existing)
         .param(
             "batch_size",
             args.schedule
@@ -335,7 +405,7 @@ pub async fn lateness(env: &Env, args: &LatenessArgs) -> anyhow::Result<Report> 
             }
         })
         .collect();
-    let outcome = run_schedule(env, "lateness", &offsets, &args.schedule).await?;
+    let outcome = run_schedule(env, "lateness", &offsets, 0, &args.schedule).await?;
     let mut report = Report::new("lateness");
     report
         .param("backend", env.backend.name())

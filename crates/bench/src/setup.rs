@@ -201,6 +201,49 @@ impl Env {
     }
 }
 
+impl Env {
+    /// A throwaway copy of the kept database `base` for one run, removed by [`BenchDb::remove`]:
+    /// the file on SQLite, `CREATE DATABASE … TEMPLATE` on PostgreSQL. Nothing may be connected
+    /// to `base` meanwhile.
+    pub async fn scratch_copy(&self, base: &BenchDb, label: &str) -> anyhow::Result<BenchDb> {
+        let db = self.scratch_db(label).await?;
+        let copied = match self.backend {
+            BackendKind::Sqlite => copy_sqlite(&sqlite_path(&base.url), &sqlite_path(&db.url)),
+            BackendKind::Postgres => {
+                let name = database_name(&db.url);
+                let template = database_name(&base.url);
+                async {
+                    let admin = Database::connect(&self.postgres_url).await?;
+                    // FILE_COPY: PostgreSQL 15's default (WAL_LOG) writes the whole copy to the WAL.
+                    let result = async {
+                        admin
+                            .execute_unprepared(&format!("DROP DATABASE \"{name}\""))
+                            .await?;
+                        admin
+                            .execute_unprepared(&format!(
+                                "CREATE DATABASE \"{name}\" TEMPLATE \"{template}\" STRATEGY FILE_COPY"
+                            ))
+                            .await
+                    }
+                    .await;
+                    let _ = admin.close().await;
+                    result
+                        .map(|_| ())
+                        .with_context(|| format!("cannot copy database {template} to {name}"))
+                }
+                .await
+            }
+        };
+        match copied {
+            Ok(()) => Ok(db),
+            Err(error) => {
+                db.remove().await;
+                Err(error)
+            }
+        }
+    }
+}
+
 impl BenchDb {
     /// Removes a scratch database (a kept one stays). Best effort: a failure is printed.
     pub async fn remove(self) {
@@ -214,6 +257,20 @@ impl BenchDb {
             eprintln!("warning: {error:#}");
         }
     }
+}
+
+/// Copies a SQLite database file and its write-ahead log, if any.
+fn copy_sqlite(from: &Path, to: &Path) -> anyhow::Result<()> {
+    for suffix in ["", "-wal"] {
+        let source = PathBuf::from(format!("{}{suffix}", from.display()));
+        let target = PathBuf::from(format!("{}{suffix}", to.display()));
+        if source.exists() {
+            std::fs::copy(&source, &target).with_context(|| {
+                format!("cannot copy {} to {}", source.display(), target.display())
+            })?;
+        }
+    }
+    Ok(())
 }
 
 async fn drop_database(server_url: &str, name: &str) -> anyhow::Result<()> {

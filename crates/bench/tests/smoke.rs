@@ -131,6 +131,21 @@ fn publish_burst_reports_time_and_lateness() {
 }
 
 #[test]
+fn publish_burst_beside_published_releases_checks_only_its_own() {
+    // The bench itself fails the run unless exactly the 20 embargoed releases were published,
+    // each with one audit entry and one outbox event, beside the 50 seeded as published.
+    let objects = smoke(
+        "publish-burst",
+        &["--releases", "20", "--existing", "50", "--lead-ms", "1500"],
+        &["seconds", "lateness_max_ms", "base_seed_seconds"],
+    );
+    for (object, context) in objects {
+        assert_eq!(object["existing"], 50, "{context}");
+        assert_eq!(object["releases"], 20, "{context}");
+    }
+}
+
+#[test]
 fn lateness_reports_percentiles() {
     smoke(
         "lateness",
