@@ -142,3 +142,130 @@ async fn release_published_fires_once_at_the_instant_and_never_before() {
     })
     .await;
 }
+
+/// Connects and completes `connection_init` anonymously.
+async fn connect(app: &TestApp) -> Socket {
+    let url = format!(
+        "{}/graphql/ws",
+        app.base_url.replacen("http://", "ws://", 1)
+    );
+    let mut request = url.into_client_request().expect("a request");
+    request.headers_mut().insert(
+        "Sec-WebSocket-Protocol",
+        "graphql-transport-ws".parse().expect("header"),
+    );
+    let (socket, _) = tokio_tungstenite::connect_async(request)
+        .await
+        .expect("connect");
+    socket
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn connections_per_address_and_subscriptions_per_connection_are_capped() {
+    for_each_backend(|backend: Backend| async move {
+        let config = std::env::temp_dir().join(format!(
+            "pressroom-websocket-{}.toml",
+            uuid::Uuid::new_v4()
+        ));
+        std::fs::write(
+            &config,
+            "websocket_connections_per_address = 2\nsubscriptions_per_connection = 2\n",
+        )
+        .expect("write the configuration file");
+        let config = config.to_str().expect("a UTF-8 path").to_owned();
+        let app = spawn_app_with(backend, &["--no-scheduler", "--config", &config]).await;
+
+        // Two subscriptions on one connection run; a third is refused, and the two go on.
+        let mut first = subscribe(&app, None, "miljodepartementet").await;
+        send(
+            &mut first,
+            json!({ "id": "2", "type": "subscribe", "payload": { "query": "subscription { releasePublished { id } }" } }),
+        )
+        .await;
+        send(
+            &mut first,
+            json!({ "id": "3", "type": "subscribe", "payload": { "query": "subscription { releasePublished { id } }" } }),
+        )
+        .await;
+        let refused = next_message(&mut first, Duration::from_secs(10))
+            .await
+            .expect("an answer to the third");
+        assert_eq!(refused["id"], "3", "[{}] {refused}", app.backend);
+        assert_eq!(refused["type"], "next", "[{}] {refused}", app.backend);
+        let error = &refused["payload"]["errors"][0];
+        assert_eq!(error["extensions"]["code"], "FORBIDDEN", "[{}] {refused}", app.backend);
+        assert!(
+            error["message"]
+                .as_str()
+                .is_some_and(|m| m.contains("at most 2")),
+            "[{}] {refused}",
+            app.backend
+        );
+        let complete = next_message(&mut first, Duration::from_secs(10))
+            .await
+            .expect("complete");
+        assert_eq!(complete["type"], "complete", "[{}] {complete}", app.backend);
+        assert_eq!(complete["id"], "3");
+        // Completing one frees its place.
+        send(&mut first, json!({ "id": "2", "type": "complete" })).await;
+        send(
+            &mut first,
+            json!({ "id": "4", "type": "subscribe", "payload": { "query": "subscription { releasePublished { id } }" } }),
+        )
+        .await;
+        let completed = next_message(&mut first, Duration::from_secs(10))
+            .await
+            .expect("the second's complete");
+        assert_eq!(completed["type"], "complete", "[{}] {completed}", app.backend);
+        assert_eq!(completed["id"], "2", "[{}] {completed}", app.backend);
+        let after = next_message(&mut first, Duration::from_millis(500)).await;
+        assert!(
+            after.is_none(),
+            "[{}] the fourth was answered after the second completed: {after:?}",
+            app.backend
+        );
+
+        // A second connection from this address is accepted; a third is closed with 1013.
+        let mut second = connect(&app).await;
+        send(&mut second, json!({ "type": "connection_init" })).await;
+        let ack = next_message(&mut second, Duration::from_secs(10))
+            .await
+            .expect("connection_ack");
+        assert_eq!(ack["type"], "connection_ack", "[{}] {ack}", app.backend);
+        let mut third = connect(&app).await;
+        let frame = tokio::time::timeout(Duration::from_secs(10), third.next())
+            .await
+            .expect("a frame in time")
+            .expect("a frame")
+            .expect("a valid frame");
+        match frame {
+            Message::Close(Some(close)) => {
+                assert_eq!(u16::from(close.code), 1013, "[{}]", app.backend);
+                assert!(
+                    close.reason.contains("at most 2"),
+                    "[{}] {}",
+                    app.backend,
+                    close.reason
+                );
+            }
+            other => panic!("[{}] not a close frame: {other:?}", app.backend),
+        }
+        // Once one closes, the address may connect again.
+        drop(second);
+        let mut again = None;
+        for _ in 0..50 {
+            let mut socket = connect(&app).await;
+            send(&mut socket, json!({ "type": "connection_init" })).await;
+            if let Some(ack) = next_message(&mut socket, Duration::from_secs(2)).await
+                && ack["type"] == "connection_ack"
+            {
+                again = Some(socket);
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        assert!(again.is_some(), "[{}] the freed place was not given again", app.backend);
+        drop(first);
+    })
+    .await;
+}
