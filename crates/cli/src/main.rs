@@ -434,6 +434,7 @@ async fn run(command: Command, settings: Settings) -> anyhow::Result<ExitCode> {
     pressroom_storage::notifications::set_signoff_link_max_hours(
         i64::try_from(settings.signoff_link_max_hours).unwrap_or(i64::MAX),
     );
+    pressroom_api::public::set_country_calling_code(settings.country_calling_code);
     match command {
         Command::Schema => {
             let sdl = pressroom_api::schema_sdl();

@@ -107,6 +107,9 @@ pub struct Settings {
     pub websocket_connections_per_address: u64,
     /// Subscriptions one WebSocket connection may run at once.
     pub subscriptions_per_connection: u64,
+    /// The country calling code (1 to 999) of phone numbers written in national form, which
+    /// `tel:` links get in place of the trunk `0`: 46, Sweden, by default.
+    pub country_calling_code: u16,
 }
 
 impl Default for Settings {
@@ -144,12 +147,13 @@ impl Default for Settings {
                 as u64,
             subscriptions_per_connection: pressroom_api::http::DEFAULT_SUBSCRIPTIONS_PER_CONNECTION
                 as u64,
+            country_calling_code: pressroom_api::public::DEFAULT_COUNTRY_CALLING_CODE,
         }
     }
 }
 
 /// Every key, in the order of [`Settings`]; an environment variable is read only for these.
-pub const KEYS: [&str; 26] = [
+pub const KEYS: [&str; 27] = [
     "database_url",
     "log_format",
     "listen",
@@ -176,6 +180,7 @@ pub const KEYS: [&str; 26] = [
     "signin_rate_limit_per_minute",
     "websocket_connections_per_address",
     "subscriptions_per_connection",
+    "country_calling_code",
 ];
 
 /// What the command line says; each `Some` overrides every other layer.
@@ -325,6 +330,12 @@ impl Settings {
             self.websocket_connections_per_address,
             1,
             100_000,
+        )?;
+        within(
+            "country_calling_code",
+            u64::from(self.country_calling_code),
+            1,
+            999,
         )?;
         within(
             "subscriptions_per_connection",
@@ -594,6 +605,19 @@ mod tests {
     }
 
     #[test]
+    fn the_country_calling_code_is_sweden_s_unless_set() {
+        let default = Settings::load(None, &env(&[]), &Overrides::default()).expect("defaults");
+        assert_eq!(default.country_calling_code, 46);
+        let finland = Settings::load(
+            None,
+            &env(&[("PRESSROOM_COUNTRY_CALLING_CODE", "358")]),
+            &Overrides::default(),
+        )
+        .expect("Finland");
+        assert_eq!(finland.country_calling_code, 358);
+    }
+
+    #[test]
     fn values_out_of_bounds_or_of_the_wrong_type_are_refused_with_their_key() {
         for (name, value, key) in [
             (
@@ -616,6 +640,11 @@ mod tests {
                 "PRESSROOM_SUBSCRIPTIONS_PER_CONNECTION",
                 "0",
                 "subscriptions_per_connection",
+            ),
+            (
+                "PRESSROOM_COUNTRY_CALLING_CODE",
+                "1000",
+                "country_calling_code",
             ),
         ] {
             let error = Settings::load(None, &env(&[(name, value)]), &Overrides::default())

@@ -64,7 +64,7 @@ struct Phone<'a> {
 
 impl<'a> Phone<'a> {
     fn new(text: &'a str) -> Option<Self> {
-        let href = tel_href(text, DEFAULT_COUNTRY_CALLING_CODE);
+        let href = tel_href(text, &country_calling_code().to_string());
         (!text.trim().is_empty()).then_some(Self { text, href })
     }
 }
@@ -86,9 +86,28 @@ pub fn quote_before_attribution(text: &str) -> (&str, &'static str) {
 }
 
 /// The country calling code of `tel:` links for numbers written in national form (`08-405 10
-/// 00`): Sweden's. Every department is Swedish today; a per-department (or per-installation)
-/// setting is left to do, and would be passed to [`tel_href`] instead of this.
-pub const DEFAULT_COUNTRY_CALLING_CODE: &str = "46";
+/// 00`) unless [`set_country_calling_code`] says otherwise: Sweden's.
+pub const DEFAULT_COUNTRY_CALLING_CODE: u16 = 46;
+
+/// This process's country calling code (the `country_calling_code` setting).
+static COUNTRY_CALLING_CODE: std::sync::atomic::AtomicU16 =
+    std::sync::atomic::AtomicU16::new(DEFAULT_COUNTRY_CALLING_CODE);
+
+/// Sets, for this process, the country of the departments' phone numbers written in national
+/// form: its calling code (1 to 999, e.g. `46` for Sweden, `358` for Finland), which `tel:`
+/// links put in place of the trunk `0`. Process-wide because every public page, feed, ninjs
+/// body and newsroom page renders contacts through [`contacts_html`] (`pressroom serve` sets it
+/// once at start); anything outside 1 to 999 is ignored.
+pub fn set_country_calling_code(code: u16) {
+    if (1..=999).contains(&code) {
+        COUNTRY_CALLING_CODE.store(code, std::sync::atomic::Ordering::Relaxed);
+    }
+}
+
+/// This process's country calling code.
+pub fn country_calling_code() -> u16 {
+    COUNTRY_CALLING_CODE.load(std::sync::atomic::Ordering::Relaxed)
+}
 
 /// The `tel:` target of a phone number as written, in E.164 (RFC 3966 global number) where the
 /// number allows it: `08-405 10 00` becomes `+4684051000` with country calling code `46`.
@@ -231,6 +250,23 @@ mod tests {
     fn a_local_number_without_a_trunk_prefix_keeps_its_digits() {
         assert_eq!(tel_href("405 10 00", "46"), "4051000");
         assert_eq!(tel_href("112", "46"), "112");
+    }
+
+    #[test]
+    fn the_country_calling_code_setting_replaces_sweden_s_and_nonsense_is_ignored() {
+        // The only test of this crate that moves the process-wide setting; it puts it back.
+        assert_eq!(country_calling_code(), DEFAULT_COUNTRY_CALLING_CODE);
+        set_country_calling_code(358);
+        let finnish = Phone::new("09-160 01").map(|p| p.href);
+        set_country_calling_code(0);
+        let still_finnish = country_calling_code();
+        set_country_calling_code(DEFAULT_COUNTRY_CALLING_CODE);
+        assert_eq!(finnish.as_deref(), Some("+358916001"));
+        assert_eq!(still_finnish, 358, "0 is not a country calling code");
+        assert_eq!(
+            Phone::new("08-405 10 00").map(|p| p.href).as_deref(),
+            Some("+4684051000")
+        );
     }
 
     #[test]

@@ -48,6 +48,8 @@ pub mod ninjs;
 pub mod pages;
 pub mod signoff;
 
+pub use pressroom_web::fragments::{DEFAULT_COUNTRY_CALLING_CODE, set_country_calling_code};
+
 use pressroom_storage::StorageError;
 
 /// Why a public surface could not answer (always a 500 for the caller; details go to the log).
