@@ -70,7 +70,11 @@ async fn a_new_title_is_audited_and_the_old_one_is_kept_with_its_instant() {
         assert_eq!(entry.actor, "admin");
         assert!(entry.details.contains("\"klimat- och miljöminister\""));
         assert!(entry.details.contains("\"klimatminister\""));
-        let read = w.store.people_by_ids(&[w.a.clone()]).await.expect("read");
+        let read = w
+            .store
+            .people_by_ids(std::slice::from_ref(&w.a))
+            .await
+            .expect("read");
         assert_eq!(read[&w.a], person, "{}", test_db.backend_name);
 
         // A second change keeps both earlier versions, each until its own instant.
