@@ -6,6 +6,7 @@
 //! other caller, and the queries and mutations here answer `FORBIDDEN` to anyone but an admin.
 
 use async_graphql::{Context, Enum, ID, SimpleObject};
+use pressroom_domain::{PersonId, UserName};
 use pressroom_storage::notifications::{self as stored, MailRecord};
 use pressroom_storage::pagination::{MAX_PAGE, PageRequest};
 
@@ -130,7 +131,7 @@ pub(crate) async fn office_email(ctx: &Context<'_>, person_id: &str) -> ApiResul
         return Ok(None);
     }
     Ok(store(ctx)?
-        .office_emails(&[person_id.to_owned()])
+        .office_emails(&[PersonId::new(person_id)])
         .await?
         .remove(person_id))
 }
@@ -143,7 +144,7 @@ pub(crate) async fn set_office_email(
 ) -> ApiResult<Option<String>> {
     let admin = request(ctx)?.require_admin()?;
     Ok(store(ctx)?
-        .set_office_email(&admin.user_name, person_id, email)
+        .set_office_email(&admin.user_name, &PersonId::new(person_id), email)
         .await?)
 }
 
@@ -155,7 +156,7 @@ pub(crate) async fn set_user_email(
 ) -> ApiResult<UserEmail> {
     let admin = request(ctx)?.require_admin()?;
     let set = store(ctx)?
-        .set_user_email(&admin.user_name, user_name, email)
+        .set_user_email(&admin.user_name, &UserName::new(user_name), email)
         .await?;
     Ok(UserEmail {
         user_name: user_name.to_owned(),

@@ -98,7 +98,7 @@ impl SignoffLink {
     }
     /// The user name the answer is recorded under.
     async fn signer(&self) -> &str {
-        &self.0.link.signer
+        self.0.link.signer.as_str()
     }
     /// The revision the link was made for.
     async fn revision(&self) -> i32 {
@@ -126,7 +126,7 @@ impl SignoffLink {
     }
     /// Who asked.
     async fn created_by(&self) -> &str {
-        &self.0.link.created_by
+        self.0.link.created_by.as_str()
     }
     /// When.
     async fn created_at(&self) -> Instant {

@@ -91,7 +91,7 @@ async fn server() -> Server {
     store.migrate().await.expect("migrate");
     let admin = store
         .create_token(
-            "admin",
+            &"admin".into(),
             TokenGrant {
                 user_name: "ada".into(),
                 role: Role::Admin,

@@ -113,12 +113,12 @@ async fn a_token_over_its_rate_limit_gets_429_with_retry_after_and_others_are_un
         expires_at: None,
     };
     let first = store
-        .create_token("admin", grant("ivar"))
+        .create_token(&"admin".into(), grant("ivar"))
         .await
         .expect("token")
         .token;
     let second = store
-        .create_token("admin", grant("iris"))
+        .create_token(&"admin".into(), grant("iris"))
         .await
         .expect("token")
         .token;
@@ -157,7 +157,7 @@ async fn anonymous_callers_over_the_per_address_limit_get_429_and_token_holders_
     let (_dir, store) = store().await;
     let token = store
         .create_token(
-            "admin",
+            &"admin".into(),
             TokenGrant {
                 user_name: "ivar".into(),
                 role: Role::Integrator,

@@ -109,7 +109,7 @@ async fn a_page_of_releases_costs_a_constant_number_of_statements() {
         }
         let token = store
             .create_token(
-                "admin",
+                &"admin".into(),
                 TokenGrant {
                     user_name: "erik".into(),
                     role: Role::Editor,

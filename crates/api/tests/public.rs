@@ -244,7 +244,7 @@ impl World {
     async fn token(&self, name: &str, embargo_access: bool) -> String {
         self.store
             .create_token(
-                "admin",
+                &"admin".into(),
                 TokenGrant {
                     user_name: name.into(),
                     role: Role::Integrator,
@@ -1343,7 +1343,7 @@ impl World {
     async fn staff_token(&self, name: &str, role: Role) -> String {
         self.store
             .create_token(
-                "admin",
+                &"admin".into(),
                 TokenGrant {
                     user_name: name.into(),
                     role,

@@ -131,7 +131,7 @@ pub(crate) async fn prepare(env: &Env, releases: usize) -> anyhow::Result<ReadDb
     };
     let token = store
         .create_token(
-            seed::ACTOR,
+            &seed::actor(),
             TokenGrant {
                 user_name: "bench-reader".into(),
                 role: Role::Integrator,

@@ -14,6 +14,7 @@ use std::ops::Range;
 
 use anyhow::Context;
 use chrono::{DateTime, Utc};
+use pressroom_domain::UserName;
 use pressroom_domain::approval::Verdict;
 use pressroom_domain::audit::AuditFields;
 use pressroom_domain::content::{Block, Contact, ContentInput, ReleaseContent};
@@ -49,6 +50,11 @@ const AUDIT_PER_INSERT: usize = 1_000;
 /// The user name seeded rows are written by.
 pub const ACTOR: &str = "bench";
 
+/// [`ACTOR`] as the user name the store's admin writes take.
+pub fn actor() -> UserName {
+    UserName::new(ACTOR)
+}
+
 /// An embargo instant far in the future (2100-01-01): embargoed releases are seeded there, then
 /// moved to the real instant in one statement once the scheduler runs ([`shift_embargoes`]).
 pub const PARKED_EMBARGO_MICROS: i64 = 4_102_444_800_000_000;
@@ -79,7 +85,7 @@ pub async fn directory(store: &Store) -> anyhow::Result<Directory> {
             departments.push(
                 store
                     .create_department(
-                        ACTOR,
+                        &actor(),
                         &slug,
                         &format!("Departement {d}"),
                         "Europe/Stockholm",
@@ -95,7 +101,7 @@ pub async fn directory(store: &Store) -> anyhow::Result<Directory> {
             {
                 staff.push(
                     store
-                        .create_person(ACTOR, &format!("Person {d}-{k}"), title, Some(&slug))
+                        .create_person(&actor(), &format!("Person {d}-{k}"), title, Some(&slug))
                         .await
                         .with_context(|| format!("creating person {d}-{k}"))?,
                 );
@@ -494,7 +500,7 @@ mod tests {
                 office_id: office.into(),
                 revision: 1,
                 verdict: Verdict::Approved,
-                by_user: format!("office-{office}"),
+                by_user: UserName::new(format!("office-{office}")),
                 at: Utc::now(),
                 comment: None,
                 content_hash: hash.clone(),

@@ -12,19 +12,19 @@
 use std::collections::HashMap;
 
 use anyhow::{Context, bail, ensure};
-use pressroom_domain::PersonId;
 use pressroom_domain::content::{
     Block, Contact, ContentInput, FactBox, ReleaseContent, ReleaseKind,
 };
 use pressroom_domain::lifecycle::{Command, State};
 use pressroom_domain::links::{PublicBaseUrl, public_url};
 use pressroom_domain::visibility::{Role, Viewer};
+use pressroom_domain::{PersonId, UserName};
 use pressroom_storage::Store;
 use pressroom_storage::directory::{Department, Person, TokenGrant};
 use pressroom_storage::releases::StoredRelease;
 use serde::Deserialize;
 
-use crate::token::CLI_ACTOR;
+use crate::token::cli_actor;
 use crate::{serve, write_stdout};
 
 /// The example press release and its department and people, byte for byte as in the fixture.
@@ -251,7 +251,7 @@ impl DemoUser {
     /// The viewer such a token authenticates as (built from the same fields as the grant).
     fn viewer(&self, directory: &Directory) -> Viewer {
         Viewer {
-            user_name: self.name.to_owned(),
+            user_name: UserName::new(self.name),
             role: self.role,
             department_id: matches!(self.scope, Scope::Department)
                 .then(|| directory.department.id.clone()),
@@ -286,7 +286,7 @@ pub(crate) async fn run(
     let mut tokens = Vec::with_capacity(DEMO_USERS.len());
     for user in DEMO_USERS {
         let created = store
-            .create_token(CLI_ACTOR, user.grant(&directory))
+            .create_token(&cli_actor(), user.grant(&directory))
             .await
             .with_context(|| format!("cannot create a token for {}", user.name))?;
         tokens.push((user, created.token));
@@ -294,7 +294,7 @@ pub(crate) async fn run(
     let mut links = Vec::with_capacity(SIGNIN_USERS.len());
     for user in SIGNIN_USERS {
         let created = store
-            .create_signin_link(CLI_ACTOR, user.grant(&directory))
+            .create_signin_link(&cli_actor(), user.grant(&directory))
             .await
             .with_context(|| format!("cannot create a sign-in link for {}", user.name))?;
         links.push((user, created.path));
@@ -373,7 +373,7 @@ async fn existing_directory(store: &Store, fixture: &Fixture) -> anyhow::Result<
 async fn load(store: &Store, fixture: &Fixture) -> anyhow::Result<Directory> {
     let d = &fixture.department;
     let department = store
-        .create_department(CLI_ACTOR, &d.slug, &d.name, &d.time_zone)
+        .create_department(&cli_actor(), &d.slug, &d.name, &d.time_zone)
         .await
         .with_context(|| format!("cannot create department {}", d.slug))?;
     let mut ids: HashMap<&str, String> = HashMap::new();
@@ -381,7 +381,7 @@ async fn load(store: &Store, fixture: &Fixture) -> anyhow::Result<Directory> {
     let minister_key = fixture.minister()?.key.as_str();
     for p in &fixture.people {
         let person = store
-            .create_person(CLI_ACTOR, &p.name, &p.title, p.department.as_deref())
+            .create_person(&cli_actor(), &p.name, &p.title, p.department.as_deref())
             .await
             .with_context(|| format!("cannot create person {}", p.name))?;
         ids.insert(p.key.as_str(), person.id.clone());

@@ -2,9 +2,10 @@
 //! from the command line as an admin would over GraphQL (audited with the actor `cli`).
 
 use anyhow::Context;
+use pressroom_domain::{PersonId, UserName};
 use pressroom_storage::Store;
 
-use crate::token::CLI_ACTOR;
+use crate::token::cli_actor;
 use crate::write_stdout;
 
 /// Sets or removes the office address of person `person_id`; prints what is on record.
@@ -14,7 +15,7 @@ pub(crate) async fn set_office(
     email: Option<&str>,
 ) -> anyhow::Result<()> {
     let set = store
-        .set_office_email(CLI_ACTOR, person_id, email)
+        .set_office_email(&cli_actor(), &PersonId::new(person_id), email)
         .await
         .context("the office address was not set")?;
     match set {
@@ -26,7 +27,7 @@ pub(crate) async fn set_office(
 /// Sets or removes the address of user `name`; prints what is on record.
 pub(crate) async fn set_user(store: &Store, name: &str, email: Option<&str>) -> anyhow::Result<()> {
     let set = store
-        .set_user_email(CLI_ACTOR, name, email)
+        .set_user_email(&cli_actor(), &UserName::new(name), email)
         .await
         .context("the user's address was not set")?;
     match set {

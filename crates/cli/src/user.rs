@@ -7,7 +7,7 @@ use pressroom_storage::Store;
 use pressroom_storage::directory::TokenGrant;
 use pressroom_storage::sessions::SIGNIN_LINK_HOURS;
 
-use crate::token::CLI_ACTOR;
+use crate::token::cli_actor;
 use crate::{UserLinkArgs, write_stdout};
 
 /// Issues the link and prints its URL alone on the last line of stdout (absolute under
@@ -29,7 +29,7 @@ pub(crate) async fn link(
         expires_at: None,
     };
     let created = store
-        .create_signin_link(CLI_ACTOR, grant)
+        .create_signin_link(&cli_actor(), grant)
         .await
         .context("the sign-in link was not created")?;
     tracing::info!(

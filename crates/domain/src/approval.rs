@@ -15,7 +15,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::content::ReleaseContent;
-use crate::ids::PersonId;
+use crate::ids::{PersonId, UserName};
 
 /// What an office said.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -64,7 +64,7 @@ pub struct ApprovalRecord {
     /// Approved or changes requested.
     pub verdict: Verdict,
     /// User name of whoever gave it.
-    pub by_user: String,
+    pub by_user: UserName,
     /// When.
     pub at: DateTime<Utc>,
     /// Comment (required for changes requested).
@@ -219,7 +219,7 @@ mod tests {
             office_id: PersonId::new(office),
             revision,
             verdict: Verdict::Approved,
-            by_user: format!("user-{office}"),
+            by_user: UserName::new(format!("user-{office}")),
             at: DateTime::<Utc>::UNIX_EPOCH,
             comment: None,
             content_hash: c.content_hash(),

@@ -13,7 +13,7 @@ use serde_json::{Value, json};
 use crate::approval::{self, ApprovalRecord, Verdict};
 use crate::content::{ReleaseContent, check_note};
 use crate::error::DomainError;
-use crate::ids::PersonId;
+use crate::ids::{PersonId, UserName};
 use crate::visibility::{self, Role, Viewer};
 
 /// States of a release.
@@ -278,7 +278,7 @@ pub struct Release {
     /// Hash of the current content.
     pub content_hash: String,
     /// User who wrote the current revision.
-    pub author: String,
+    pub author: UserName,
     /// Embargo instant, while embargoed.
     pub embargo_until: Option<DateTime<Utc>>,
     /// When it was published.

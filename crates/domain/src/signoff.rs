@@ -16,7 +16,7 @@ use serde_json::json;
 use crate::approval::{self, Verdict};
 use crate::directory::check_user_name;
 use crate::error::DomainError;
-use crate::ids::PersonId;
+use crate::ids::{PersonId, UserName};
 use crate::lifecycle::{Action, Command, Release, State, Transition};
 use crate::visibility::{Role, Viewer};
 
@@ -36,13 +36,13 @@ pub struct SignoffLink {
     /// The person whose office signs.
     pub person_id: PersonId,
     /// The user name the answer is recorded under.
-    pub signer: String,
+    pub signer: UserName,
     /// The revision it was made for.
     pub revision: i32,
     /// That revision's content hash.
     pub content_hash: String,
     /// Who asked.
-    pub created_by: String,
+    pub created_by: UserName,
     /// When.
     pub created_at: DateTime<Utc>,
     /// When it stops being accepted.

@@ -7,7 +7,7 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::ids::PersonId;
+use crate::ids::{PersonId, UserName};
 use crate::lifecycle::State;
 
 /// Roles of the contract.
@@ -63,7 +63,7 @@ impl Role {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Viewer {
     /// User name (several tokens may share it: four eyes is about this name).
-    pub user_name: String,
+    pub user_name: UserName,
     /// Role of the token.
     pub role: Role,
     /// Department of a drafter or editor.

@@ -13,10 +13,10 @@ use chrono_tz::Tz;
 use poem::http::StatusCode;
 use poem::web::{Data, Form, Path};
 use poem::{Response, handler};
-use pressroom_domain::DomainError;
 use pressroom_domain::audit::ChainBreak;
 use pressroom_domain::links::public_url;
 use pressroom_domain::visibility::Role;
+use pressroom_domain::{DomainError, PersonId, UserName};
 use pressroom_storage::audit::Verification;
 use pressroom_storage::directory::{Department, Person, TokenGrant, TokenRecord};
 use pressroom_storage::notifications::UserEmail;
@@ -155,7 +155,7 @@ struct AdminPage {
     chain: ChainStatus,
     departments: Vec<Department>,
     people: Vec<(Person, String)>,
-    office_emails: HashMap<String, String>,
+    office_emails: HashMap<PersonId, String>,
     user_emails: Vec<UserEmail>,
     links: Vec<LinkRow>,
     more_links: bool,
@@ -314,7 +314,10 @@ async fn page(
     };
     let departments = store.departments().await?;
     let people = store.people().await?;
-    let person_ids: Vec<String> = people.iter().map(|p| p.id.clone()).collect();
+    let person_ids: Vec<PersonId> = people
+        .iter()
+        .map(|p| PersonId::new(p.id.as_str()))
+        .collect();
     let office_emails = store.office_emails(&person_ids).await?;
     let user_emails = store.user_emails().await?;
     let links = store
@@ -632,7 +635,11 @@ pub async fn set_office_email(
     }
     let email = blank_to_none(&form.email);
     let result = store
-        .set_office_email(&staff.viewer.user_name, &form.person_id, email.as_deref())
+        .set_office_email(
+            &staff.viewer.user_name,
+            &PersonId::new(form.person_id.as_str()),
+            email.as_deref(),
+        )
         .await;
     let anchor = format!("office-email-{}", form.person_id);
     address_outcome(&store, &staff, anchor, result).await
@@ -653,7 +660,7 @@ pub async fn set_user_email(
     let result = store
         .set_user_email(
             &staff.viewer.user_name,
-            form.user_name.trim(),
+            &UserName::new(form.user_name.trim()),
             email.as_deref(),
         )
         .await;

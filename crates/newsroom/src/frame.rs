@@ -70,7 +70,7 @@ impl<'a> FromRequest<'a> for Staff {
         }
         Ok(Staff {
             frame: Frame {
-                user: Some(session.viewer.user_name.clone()),
+                user: Some(session.viewer.user_name.to_string()),
                 role: Some(role_in_words(session.viewer.role)),
                 is_admin: session.viewer.role == Role::Admin,
                 can_write: Action::Create

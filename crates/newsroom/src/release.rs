@@ -363,7 +363,7 @@ pub async fn overview(
                     .filter(|l| l.link.person_id == s.office_id)
                     .map(|l: &LinkView| LinkRow {
                         id: l.link.id.clone(),
-                        signer: l.link.signer.clone(),
+                        signer: l.link.signer.to_string(),
                         status: link_status(l.status),
                         revision: l.link.revision,
                         expires: When::new(l.link.expires_at, tz),

@@ -91,7 +91,7 @@ async fn the_admin_page_shows_the_chain_and_makes_shows_once_and_revokes_sign_in
         let (endpoint, _secret) = w
             .store
             .create_webhook_endpoint(
-                "ada",
+                &"ada".into(),
                 "https://hooks.example.org/pressroom",
                 &["release.published".to_owned()],
             )
@@ -197,7 +197,7 @@ async fn the_admin_page_shows_the_chain_and_makes_shows_once_and_revokes_sign_in
         // Revoking an unused link.
         let spare = w
             .store
-            .create_signin_link("cli", grant("Spare", Role::Editor, true, None))
+            .create_signin_link(&"cli".into(), grant("Spare", Role::Editor, true, None))
             .await
             .expect("a spare link");
         let (_, listed) = get(&client, &admin, "/newsroom/admin").await;
@@ -422,7 +422,7 @@ async fn the_history_of_a_release_the_user_may_not_see_is_the_same_404_as_an_unk
         // A published release anyone may read, whose trail this office may not: said politely.
         let person = w
             .store
-            .create_person("admin", "Carl Cederberg", "finansminister", None)
+            .create_person(&"admin".into(), "Carl Cederberg", "finansminister", None)
             .await
             .expect("a third minister");
         let r = act(&w, &w.drafter, &draft, Command::SubmitForReview).await;

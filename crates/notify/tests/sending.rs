@@ -42,7 +42,7 @@ async fn world(url: &str) -> TwoMinisters {
     let w = TwoMinisters::build(url).await;
     w.store
         .create_token(
-            "admin",
+            &"admin".into(),
             TokenGrant {
                 user_name: "dana".into(),
                 role: Role::Drafter,
@@ -55,7 +55,11 @@ async fn world(url: &str) -> TwoMinisters {
         .await
         .expect("token");
     w.store
-        .set_office_email("admin", &w.a, Some("kansli.a@gov.example.se"))
+        .set_office_email(
+            &"admin".into(),
+            &w.a.as_str().into(),
+            Some("kansli.a@gov.example.se"),
+        )
         .await
         .expect("office address");
     w

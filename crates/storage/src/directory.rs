@@ -7,6 +7,7 @@
 use std::collections::{BTreeMap, HashMap};
 
 use chrono::{DateTime, Utc};
+use pressroom_domain::UserName;
 use pressroom_domain::content::sha256_hex;
 use pressroom_domain::directory::{check_department, check_grant, check_person};
 use pressroom_domain::visibility::{Role, Viewer};
@@ -235,7 +236,7 @@ impl Store {
     /// Creates a department.
     pub async fn create_department(
         &self,
-        actor: &str,
+        actor: &UserName,
         slug: &str,
         name: &str,
         time_zone: &str,
@@ -265,7 +266,12 @@ impl Store {
             ("name", json!(name)),
             ("timeZone", json!(time_zone)),
         ]);
-        audit::append(&txn, admin_entry(actor, "createDepartment", &d), now).await?;
+        audit::append(
+            &txn,
+            admin_entry(actor.as_str(), "createDepartment", &d),
+            now,
+        )
+        .await?;
         txn.commit().await?;
         Ok(row.into())
     }
@@ -273,7 +279,7 @@ impl Store {
     /// Creates a person, optionally in a department (by slug).
     pub async fn create_person(
         &self,
-        actor: &str,
+        actor: &UserName,
         name: &str,
         title: &str,
         department: Option<&str>,
@@ -299,7 +305,7 @@ impl Store {
             ("name", json!(name)),
             ("title", json!(title)),
         ]);
-        audit::append(&txn, admin_entry(actor, "createPerson", &d), now).await?;
+        audit::append(&txn, admin_entry(actor.as_str(), "createPerson", &d), now).await?;
         txn.commit().await?;
         Ok(row.into())
     }
@@ -312,7 +318,7 @@ impl Store {
     /// nothing writes nothing.
     pub async fn update_person(
         &self,
-        actor: &str,
+        actor: &UserName,
         id: &str,
         change: PersonChange,
     ) -> StorageResult<Person> {
@@ -362,7 +368,7 @@ impl Store {
                 json!({"name": name, "title": title, "departmentId": department_id}),
             ),
         ]);
-        audit::append(&txn, admin_entry(actor, "updatePerson", &d), now).await?;
+        audit::append(&txn, admin_entry(actor.as_str(), "updatePerson", &d), now).await?;
         txn.commit().await?;
         self.person(id).await
     }
@@ -373,7 +379,7 @@ impl Store {
     /// [`Department::as_of`]); audited as `updateDepartment` in the same transaction.
     pub async fn update_department(
         &self,
-        actor: &str,
+        actor: &UserName,
         id: &str,
         change: DepartmentChange,
     ) -> StorageResult<Department> {
@@ -428,7 +434,12 @@ impl Store {
             ),
             ("after", json!({"name": name, "timeZone": time_zone})),
         ]);
-        audit::append(&txn, admin_entry(actor, "updateDepartment", &d), now).await?;
+        audit::append(
+            &txn,
+            admin_entry(actor.as_str(), "updateDepartment", &d),
+            now,
+        )
+        .await?;
         txn.commit().await?;
         self.department(id).await
     }
@@ -509,7 +520,7 @@ impl Store {
     /// Creates a token; `actor` is the admin (or `cli` for the command line).
     pub async fn create_token(
         &self,
-        actor: &str,
+        actor: &UserName,
         grant: TokenGrant,
     ) -> StorageResult<CreatedToken> {
         check_grant_shape(&grant)?;
@@ -556,7 +567,7 @@ impl Store {
                 ),
             ),
         ]);
-        audit::append(&txn, admin_entry(actor, "createToken", &d), now).await?;
+        audit::append(&txn, admin_entry(actor.as_str(), "createToken", &d), now).await?;
         txn.commit().await?;
         Ok(CreatedToken { id, token })
     }
@@ -612,7 +623,7 @@ impl Store {
     }
 
     /// Revokes a token with immediate effect; false when no unrevoked token has this id.
-    pub async fn revoke_token(&self, actor: &str, id: &str) -> StorageResult<bool> {
+    pub async fn revoke_token(&self, actor: &UserName, id: &str) -> StorageResult<bool> {
         let now = self.now();
         let txn = self.begin_write().await?;
         let result = tokens::Entity::update_many()
@@ -625,7 +636,7 @@ impl Store {
             return Ok(false);
         }
         let d = details([("tokenId", json!(id))]);
-        audit::append(&txn, admin_entry(actor, "revokeToken", &d), now).await?;
+        audit::append(&txn, admin_entry(actor.as_str(), "revokeToken", &d), now).await?;
         txn.commit().await?;
         Ok(true)
     }
@@ -660,7 +671,7 @@ impl Store {
         Ok(Some((
             row.id,
             Viewer {
-                user_name: row.user_name,
+                user_name: pressroom_domain::UserName::from(row.user_name),
                 role,
                 department_id: row.department_id,
                 person_id: row.person_id.map(pressroom_domain::PersonId::from),

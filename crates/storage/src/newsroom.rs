@@ -278,7 +278,7 @@ impl Store {
                         name: person.map(|p| p.name.clone()),
                         title: person.map(|p| p.title.clone()),
                         status: standing.status,
-                        by_user: standing.record.map(|r| r.by_user.clone()),
+                        by_user: standing.record.map(|r| r.by_user.to_string()),
                         at: standing.record.map(|r| r.at),
                         person_id: standing.office_id,
                     }
@@ -315,14 +315,14 @@ impl Store {
         &self,
         viewer: &Viewer,
         release_id: &str,
-        office_id: &str,
+        office_id: &PersonId,
     ) -> StorageResult<Option<ApprovedRevision>> {
         let Some(readable) = internal_detail_ids(viewer) else {
             return Ok(None);
         };
         Ok(approvals::Entity::find()
             .filter(approvals::Column::ReleaseId.eq(release_id))
-            .filter(approvals::Column::OfficeId.eq(office_id))
+            .filter(approvals::Column::OfficeId.eq(office_id.as_str()))
             .filter(approvals::Column::Status.eq(Verdict::Approved.as_str()))
             .filter(approvals::Column::ReleaseId.in_subquery(readable))
             .order_by_desc(approvals::Column::Id)

@@ -30,7 +30,6 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use pressroom_domain::PersonId;
 use pressroom_domain::approval::{ApprovalStatus, standings};
 use pressroom_domain::content::check_email;
 use pressroom_domain::lifecycle::{
@@ -38,6 +37,7 @@ use pressroom_domain::lifecycle::{
 };
 use pressroom_domain::signoff::DEFAULT_EXPIRES_IN_HOURS;
 use pressroom_domain::visibility::Role;
+use pressroom_domain::{PersonId, UserName};
 use sea_orm::sea_query::{Expr, LockBehavior, LockType};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, DatabaseTransaction, EntityTrait, ExprTrait,
@@ -319,14 +319,14 @@ impl Store {
     /// `actor`. An unknown person is `VALIDATION` on `personId`, a malformed address on `email`.
     pub async fn set_office_email(
         &self,
-        actor: &str,
-        person_id: &str,
+        actor: &UserName,
+        person_id: &PersonId,
         email: Option<&str>,
     ) -> StorageResult<Option<String>> {
         let email = checked_address("email", email)?;
         let now = self.now();
         let txn = self.begin_write().await?;
-        if people::Entity::find_by_id(person_id.to_owned())
+        if people::Entity::find_by_id(person_id.to_string())
             .one(&txn)
             .await?
             .is_none()
@@ -336,12 +336,12 @@ impl Store {
                 "no person has this id",
             ));
         }
-        office_emails::Entity::delete_by_id(person_id.to_owned())
+        office_emails::Entity::delete_by_id(person_id.to_string())
             .exec(&txn)
             .await?;
         if let Some(email) = &email {
             office_emails::ActiveModel {
-                person_id: Set(person_id.to_owned()),
+                person_id: Set(person_id.to_string()),
                 email: Set(email.clone()),
                 updated_at: Set(micros(now)),
             }
@@ -354,7 +354,12 @@ impl Store {
         ]
         .into_iter()
         .collect();
-        audit::append(&txn, admin_entry(actor, "setOfficeEmail", &details), now).await?;
+        audit::append(
+            &txn,
+            admin_entry(actor.as_str(), "setOfficeEmail", &details),
+            now,
+        )
+        .await?;
         txn.commit().await?;
         Ok(email)
     }
@@ -363,17 +368,17 @@ impl Store {
     /// caller checks the role.
     pub async fn office_emails(
         &self,
-        person_ids: &[String],
-    ) -> StorageResult<HashMap<String, String>> {
+        person_ids: &[PersonId],
+    ) -> StorageResult<HashMap<PersonId, String>> {
         if person_ids.is_empty() {
             return Ok(HashMap::new());
         }
         Ok(office_emails::Entity::find()
-            .filter(office_emails::Column::PersonId.is_in(person_ids.iter().cloned()))
+            .filter(office_emails::Column::PersonId.is_in(person_ids.iter().map(PersonId::as_str)))
             .all(self.connection())
             .await?
             .into_iter()
-            .map(|m| (m.person_id, m.email))
+            .map(|m| (PersonId::from(m.person_id), m.email))
             .collect())
     }
 
@@ -381,20 +386,20 @@ impl Store {
     /// malformed name is `VALIDATION` on `userName`, a malformed address on `email`.
     pub async fn set_user_email(
         &self,
-        actor: &str,
-        user_name: &str,
+        actor: &UserName,
+        user_name: &UserName,
         email: Option<&str>,
     ) -> StorageResult<Option<UserEmail>> {
-        pressroom_domain::directory::check_user_name("userName", user_name)?;
+        pressroom_domain::directory::check_user_name("userName", user_name.as_str())?;
         let email = checked_address("email", email)?;
         let now = self.now();
         let txn = self.begin_write().await?;
-        user_emails::Entity::delete_by_id(user_name.to_owned())
+        user_emails::Entity::delete_by_id(user_name.to_string())
             .exec(&txn)
             .await?;
         if let Some(email) = &email {
             user_emails::ActiveModel {
-                user_name: Set(user_name.to_owned()),
+                user_name: Set(user_name.to_string()),
                 email: Set(email.clone()),
                 updated_at: Set(micros(now)),
             }
@@ -407,10 +412,15 @@ impl Store {
         ]
         .into_iter()
         .collect();
-        audit::append(&txn, admin_entry(actor, "setUserEmail", &details), now).await?;
+        audit::append(
+            &txn,
+            admin_entry(actor.as_str(), "setUserEmail", &details),
+            now,
+        )
+        .await?;
         txn.commit().await?;
         Ok(email.map(|email| UserEmail {
-            user_name: user_name.to_owned(),
+            user_name: user_name.to_string(),
             email,
         }))
     }
@@ -837,7 +847,7 @@ impl Store {
             review_deadlines::ActiveModel {
                 release_id: Set(release_id.to_owned()),
                 deadline: Set(micros(at)),
-                set_by: Set(viewer.user_name.clone()),
+                set_by: Set(viewer.user_name.to_string()),
                 set_at: Set(micros(now)),
             }
             .insert(&txn)
@@ -850,7 +860,7 @@ impl Store {
         audit::append(
             &txn,
             audit::NewEntry {
-                actor: &viewer.user_name,
+                actor: viewer.user_name.as_str(),
                 action: "setReviewDeadline",
                 release_id: Some(release_id),
                 from_state: Some(stored.state.as_str()),
@@ -1077,7 +1087,7 @@ impl StaffDirectory {
             .iter()
             .filter(|(user, role, department)| {
                 *department == release.department_id
-                    && (*role == Role::Editor || *user == release.author)
+                    && (*role == Role::Editor || release.author == *user)
             })
             .filter_map(|(user, ..)| self.emails.get(user).cloned())
             .collect()
@@ -1334,9 +1344,16 @@ async fn signoff_requests(
             continue;
         };
         // The answer is recorded under the person's name: the office signs for them.
-        let (link, token) =
-            crate::signoff::insert_link(txn, release, &office, name, actor, expires_at, now)
-                .await?;
+        let (link, token) = crate::signoff::insert_link(
+            txn,
+            release,
+            &office,
+            name,
+            &UserName::new(actor),
+            expires_at,
+            now,
+        )
+        .await?;
         let mut payload = release_payload(release, department, actor);
         payload.insert("office".into(), json!(name));
         payload.insert("signoffLinkId".into(), json!(link.id));

@@ -23,10 +23,10 @@
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, Duration, Utc};
-use pressroom_domain::PersonId;
 use pressroom_domain::content::sha256_hex;
 use pressroom_domain::lifecycle::format_instant;
 use pressroom_domain::visibility::{Role, Viewer};
+use pressroom_domain::{PersonId, UserName};
 use rand::RngCore;
 use sea_orm::sea_query::{Expr, Query};
 use sea_orm::{
@@ -231,7 +231,7 @@ fn session_from(m: sessions::Model) -> StorageResult<Session> {
     Ok(Session {
         viewer: Viewer {
             role: parse_role(&m.role)?,
-            user_name: m.user_name,
+            user_name: UserName::from(m.user_name),
             department_id: m.department_id,
             person_id: m.person_id.map(PersonId::from),
             embargo_access: m.embargo_access,
@@ -273,7 +273,7 @@ impl Store {
     /// `createSigninLink` without the token.
     pub async fn create_signin_link(
         &self,
-        actor: &str,
+        actor: &UserName,
         grant: TokenGrant,
     ) -> StorageResult<CreatedSigninLink> {
         check_grant_shape(&grant)?;
@@ -307,7 +307,7 @@ impl Store {
             department_id: Set(department_id),
             person_id: Set(grant.person_id.clone()),
             embargo_access: Set(grant.embargo_access),
-            created_by: Set(actor.to_owned()),
+            created_by: Set(actor.to_string()),
             created_at: Set(micros(now)),
             expires_at: Set(micros(expires_at)),
             used_at: Set(None),
@@ -325,7 +325,12 @@ impl Store {
             ("embargoAccess", json!(grant.embargo_access)),
             ("expiresAt", json!(format_instant(expires_at))),
         ]);
-        audit::append(&txn, admin_entry(actor, "createSigninLink", &d), now).await?;
+        audit::append(
+            &txn,
+            admin_entry(actor.as_str(), "createSigninLink", &d),
+            now,
+        )
+        .await?;
         txn.commit().await?;
         Ok(CreatedSigninLink {
             link: SigninLink::from_model(row, now)?,
@@ -370,14 +375,14 @@ impl Store {
     /// Revokes an unused sign-in link with immediate effect, as `actor` (an admin; the caller
     /// checks the role); audited as `revokeSigninLink`. False when no unused, unrevoked link has
     /// this id (a used link cannot be revoked: end its session instead).
-    pub async fn revoke_signin_link(&self, actor: &str, id: &str) -> StorageResult<bool> {
+    pub async fn revoke_signin_link(&self, actor: &UserName, id: &str) -> StorageResult<bool> {
         let now = self.now();
         let txn = self.begin_write().await?;
         let result = signin_links::Entity::update_many()
             .col_expr(signin_links::Column::RevokedAt, Expr::value(micros(now)))
             .col_expr(
                 signin_links::Column::RevokedBy,
-                Expr::value(actor.to_owned()),
+                Expr::value(actor.to_string()),
             )
             .filter(signin_links::Column::Id.eq(id))
             .filter(signin_links::Column::UsedAt.is_null())
@@ -388,7 +393,12 @@ impl Store {
             return Ok(false);
         }
         let d = details([("signinLinkId", json!(id))]);
-        audit::append(&txn, admin_entry(actor, "revokeSigninLink", &d), now).await?;
+        audit::append(
+            &txn,
+            admin_entry(actor.as_str(), "revokeSigninLink", &d),
+            now,
+        )
+        .await?;
         txn.commit().await?;
         Ok(true)
     }
@@ -427,7 +437,7 @@ impl Store {
             .ok_or_else(|| StorageError::Internal("a claimed sign-in link vanished".into()))?;
         let viewer = Viewer {
             role: parse_role(&link.role)?,
-            user_name: link.user_name,
+            user_name: UserName::from(link.user_name),
             department_id: link.department_id,
             person_id: link.person_id.map(PersonId::from),
             embargo_access: link.embargo_access,
@@ -540,7 +550,7 @@ async fn start_session(
     let row = sessions::ActiveModel {
         id: Set(uuid::Uuid::now_v7().to_string()),
         token_hash: Set(sha256_hex(token.as_bytes())),
-        user_name: Set(viewer.user_name.clone()),
+        user_name: Set(viewer.user_name.to_string()),
         role: Set(viewer.role.as_str().to_owned()),
         department_id: Set(viewer.department_id.clone()),
         person_id: Set(viewer.person_id.clone().map(PersonId::into_string)),
@@ -576,7 +586,12 @@ async fn start_session(
         ("signinLinkId", json!(signin_link_id)),
         ("tokenId", json!(token_id)),
     ]);
-    audit::append(txn, admin_entry(&viewer.user_name, "signIn", &d), now).await?;
+    audit::append(
+        txn,
+        admin_entry(viewer.user_name.as_str(), "signIn", &d),
+        now,
+    )
+    .await?;
     Ok(NewSession {
         token,
         session: session_from(row)?,

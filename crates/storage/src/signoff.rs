@@ -15,7 +15,6 @@
 //!   every write of a release).
 
 use chrono::{DateTime, Utc};
-use pressroom_domain::PersonId;
 use pressroom_domain::approval::Verdict;
 use pressroom_domain::content::sha256_hex;
 use pressroom_domain::lifecycle::{Action, Release, format_instant};
@@ -25,6 +24,7 @@ use pressroom_domain::signoff::{
 };
 use pressroom_domain::visibility::Viewer;
 use pressroom_domain::{DomainError, lifecycle::State};
+use pressroom_domain::{PersonId, UserName};
 use rand::RngCore;
 use sea_orm::sea_query::Expr;
 use sea_orm::{
@@ -101,10 +101,10 @@ pub(crate) fn link_from(m: signoff_links::Model) -> StorageResult<SignoffLink> {
         id: m.id,
         release_id: m.release_id,
         person_id: PersonId::from(m.person_id),
-        signer: m.signer,
+        signer: UserName::from(m.signer),
         revision: m.revision,
         content_hash: m.content_hash,
-        created_by: m.created_by,
+        created_by: UserName::from(m.created_by),
         created_at: from_micros(m.created_at),
         expires_at: from_micros(m.expires_at),
         answered_at: m.answered_at.map(from_micros),
@@ -208,7 +208,7 @@ impl Store {
             .col_expr(signoff_links::Column::RevokedAt, Expr::value(micros(now)))
             .col_expr(
                 signoff_links::Column::RevokedBy,
-                Expr::value(viewer.user_name.clone()),
+                Expr::value(viewer.user_name.to_string()),
             )
             .filter(signoff_links::Column::Id.eq(id))
             .filter(signoff_links::Column::AnsweredAt.is_null())
@@ -229,7 +229,7 @@ impl Store {
         audit::append(
             &txn,
             link_entry(
-                &viewer.user_name,
+                viewer.user_name.as_str(),
                 Action::RevokeSignoffLink,
                 &stored.id,
                 stored.state,
@@ -397,7 +397,7 @@ impl Store {
         let schedule_changed = persist_transitions(
             &txn,
             &transitions,
-            &link.signer,
+            link.signer.as_str(),
             &slug,
             &department_slug,
             now,
@@ -431,7 +431,7 @@ pub(crate) async fn insert_link(
     release: &Release,
     person_id: &PersonId,
     signer: &str,
-    created_by: &str,
+    created_by: &UserName,
     expires_at: DateTime<Utc>,
     now: DateTime<Utc>,
 ) -> StorageResult<(SignoffLink, String)> {
@@ -442,10 +442,10 @@ pub(crate) async fn insert_link(
         id: uuid::Uuid::now_v7().to_string(),
         release_id: release.id.clone(),
         person_id: person_id.clone(),
-        signer: signer.to_owned(),
+        signer: UserName::new(signer),
         revision: release.revision,
         content_hash: release.content_hash.clone(),
-        created_by: created_by.to_owned(),
+        created_by: created_by.clone(),
         created_at: now,
         expires_at,
         answered_at: None,
@@ -459,10 +459,10 @@ pub(crate) async fn insert_link(
         token_hash: Set(sha256_hex(token.as_bytes())),
         release_id: Set(link.release_id.clone()),
         person_id: Set(link.person_id.to_string()),
-        signer: Set(link.signer.clone()),
+        signer: Set(link.signer.to_string()),
         revision: Set(link.revision),
         content_hash: Set(link.content_hash.clone()),
-        created_by: Set(link.created_by.clone()),
+        created_by: Set(link.created_by.to_string()),
         created_at: Set(micros(now)),
         expires_at: Set(micros(expires_at)),
         answered_at: Set(None),
@@ -488,7 +488,7 @@ pub(crate) async fn insert_link(
     audit::append(
         txn,
         link_entry(
-            created_by,
+            created_by.as_str(),
             Action::CreateSignoffLink,
             &release.id,
             release.state,

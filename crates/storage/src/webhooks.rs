@@ -7,6 +7,7 @@ use std::collections::BTreeMap;
 
 use base64::Engine;
 use chrono::{DateTime, Utc};
+use pressroom_domain::UserName;
 use pressroom_domain::content::check_no_control_characters;
 use pressroom_domain::lifecycle::PublicEvent;
 use rand::RngCore;
@@ -108,7 +109,7 @@ impl Store {
     /// Registers an endpoint; returns it with its secret (shown once).
     pub async fn create_webhook_endpoint(
         &self,
-        actor: &str,
+        actor: &UserName,
         url: &str,
         event_types: &[String],
     ) -> StorageResult<(WebhookEndpoint, String)> {
@@ -142,7 +143,7 @@ impl Store {
         .collect();
         audit::append(
             &txn,
-            admin_entry(actor, "createWebhookEndpoint", &details),
+            admin_entry(actor.as_str(), "createWebhookEndpoint", &details),
             now,
         )
         .await?;
@@ -153,7 +154,7 @@ impl Store {
     /// Disables an endpoint (idempotent); `NotFound` when no endpoint has this id.
     pub async fn disable_webhook_endpoint(
         &self,
-        actor: &str,
+        actor: &UserName,
         id: &str,
     ) -> StorageResult<WebhookEndpoint> {
         let now = self.now();
@@ -170,7 +171,7 @@ impl Store {
             [("endpointId".to_owned(), json!(id))].into_iter().collect();
         audit::append(
             &txn,
-            admin_entry(actor, "disableWebhookEndpoint", &details),
+            admin_entry(actor.as_str(), "disableWebhookEndpoint", &details),
             now,
         )
         .await?;

@@ -41,7 +41,7 @@ async fn a_new_title_is_audited_and_the_old_one_is_kept_with_its_instant() {
         let person = w
             .store
             .update_person(
-                "admin",
+                &"admin".into(),
                 &w.a,
                 PersonChange {
                     title: Some("klimatminister".into()),
@@ -82,7 +82,7 @@ async fn a_new_title_is_audited_and_the_old_one_is_kept_with_its_instant() {
         let person = w
             .store
             .update_person(
-                "admin",
+                &"admin".into(),
                 &w.a,
                 PersonChange {
                     name: Some("Annika Strandhäll Berg".into()),
@@ -117,7 +117,7 @@ async fn refused_person_changes_change_nothing() {
         let blank = w
             .store
             .update_person(
-                "admin",
+                &"admin".into(),
                 &w.a,
                 PersonChange {
                     title: Some("  ".into()),
@@ -135,7 +135,7 @@ async fn refused_person_changes_change_nothing() {
         let unknown_department = w
             .store
             .update_person(
-                "admin",
+                &"admin".into(),
                 &w.a,
                 PersonChange {
                     department: Some(Some("finansdepartementet".into())),
@@ -147,14 +147,14 @@ async fn refused_person_changes_change_nothing() {
         assert_eq!(code(&unknown_department), ErrorCode::Validation);
         let unknown = w
             .store
-            .update_person("admin", "no-such-person", PersonChange::default())
+            .update_person(&"admin".into(), "no-such-person", PersonChange::default())
             .await
             .expect_err("an unknown person");
         assert!(matches!(unknown, StorageError::NotFound), "{unknown:?}");
         let same = w
             .store
             .update_person(
-                "admin",
+                &"admin".into(),
                 &w.a,
                 PersonChange {
                     name: Some(original.name.clone()),
@@ -186,7 +186,7 @@ async fn a_department_is_renamed_and_moved_to_another_zone_but_keeps_its_slug() 
         let zone = w
             .store
             .update_department(
-                "admin",
+                &"admin".into(),
                 &department.id,
                 DepartmentChange {
                     time_zone: Some("Mars/Olympus".into()),
@@ -204,7 +204,7 @@ async fn a_department_is_renamed_and_moved_to_another_zone_but_keeps_its_slug() 
         let blank = w
             .store
             .update_department(
-                "admin",
+                &"admin".into(),
                 &department.id,
                 DepartmentChange {
                     name: Some(String::new()),
@@ -216,7 +216,7 @@ async fn a_department_is_renamed_and_moved_to_another_zone_but_keeps_its_slug() 
         assert_eq!(code(&blank), ErrorCode::Validation);
         let unknown = w
             .store
-            .update_department("admin", "no-such-id", DepartmentChange::default())
+            .update_department(&"admin".into(), "no-such-id", DepartmentChange::default())
             .await
             .expect_err("an unknown department");
         assert!(matches!(unknown, StorageError::NotFound), "{unknown:?}");
@@ -229,7 +229,7 @@ async fn a_department_is_renamed_and_moved_to_another_zone_but_keeps_its_slug() 
         let renamed = w
             .store
             .update_department(
-                "admin",
+                &"admin".into(),
                 &department.id,
                 DepartmentChange {
                     name: Some("Klimat- och näringslivsdepartementet".into()),

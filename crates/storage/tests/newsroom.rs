@@ -99,7 +99,7 @@ async fn other_department(w: &TwoMinisters) -> (Viewer, StoredRelease) {
     let department = w
         .store
         .create_department(
-            "root",
+            &"root".into(),
             "utrikesdepartementet",
             "Utrikesdepartementet",
             "Europe/Stockholm",
@@ -303,7 +303,7 @@ async fn an_office_sees_what_it_signed_before_and_the_revision_it_last_approved(
         assert_eq!(edited.revision, 2);
         let last = w
             .store
-            .last_approved_revision(&w.office_a, &signed.id, &w.a)
+            .last_approved_revision(&w.office_a, &signed.id, &PersonId::new(&w.a))
             .await
             .expect("read")
             .expect("approved once");
@@ -312,7 +312,7 @@ async fn an_office_sees_what_it_signed_before_and_the_revision_it_last_approved(
         assert_eq!(last.by_user, "anna");
         assert_eq!(
             w.store
-                .last_approved_revision(&w.drafter, &signed.id, &w.a)
+                .last_approved_revision(&w.drafter, &signed.id, &PersonId::new(&w.a))
                 .await
                 .expect("read")
                 .map(|r| r.revision),
@@ -321,7 +321,7 @@ async fn an_office_sees_what_it_signed_before_and_the_revision_it_last_approved(
         );
         assert!(
             w.store
-                .last_approved_revision(&w.office_a, &waiting.id, &w.a)
+                .last_approved_revision(&w.office_a, &waiting.id, &PersonId::new(&w.a))
                 .await
                 .expect("read")
                 .is_none(),
@@ -333,7 +333,7 @@ async fn an_office_sees_what_it_signed_before_and_the_revision_it_last_approved(
         };
         assert!(
             w.store
-                .last_approved_revision(&integrator, &signed.id, &w.a)
+                .last_approved_revision(&integrator, &signed.id, &PersonId::new(&w.a))
                 .await
                 .expect("read")
                 .is_none(),
@@ -342,7 +342,7 @@ async fn an_office_sees_what_it_signed_before_and_the_revision_it_last_approved(
         let stranger = viewer("olga", Role::Drafter, Some("elsewhere"), None);
         assert!(
             w.store
-                .last_approved_revision(&stranger, &signed.id, &w.a)
+                .last_approved_revision(&stranger, &signed.id, &PersonId::new(&w.a))
                 .await
                 .expect("read")
                 .is_none()
@@ -709,7 +709,7 @@ async fn statements(w: &TwoMinisters, n: usize) -> Vec<(&'static str, u64)> {
 
     let before = counter.load(Ordering::Relaxed);
     store
-        .last_approved_revision(&w.drafter, release, &w.a)
+        .last_approved_revision(&w.drafter, release, &PersonId::new(&w.a))
         .await
         .expect("last");
     counts.push(("last_approved_revision", count(before)));

@@ -53,7 +53,7 @@ async fn world(url: &str) -> TwoMinisters {
     for (name, role) in [("dana", Role::Drafter), ("erik", Role::Editor)] {
         w.store
             .create_token(
-                "admin",
+                &"admin".into(),
                 TokenGrant {
                     user_name: name.into(),
                     role,
@@ -66,12 +66,20 @@ async fn world(url: &str) -> TwoMinisters {
             .await
             .expect("token");
         w.store
-            .set_user_email("admin", name, Some(&format!("{name}@gov.example.se")))
+            .set_user_email(
+                &"admin".into(),
+                &name.into(),
+                Some(&format!("{name}@gov.example.se")),
+            )
             .await
             .expect("user address");
     }
     w.store
-        .set_office_email("admin", &w.a, Some("kansli.a@gov.example.se"))
+        .set_office_email(
+            &"admin".into(),
+            &w.a.as_str().into(),
+            Some("kansli.a@gov.example.se"),
+        )
         .await
         .expect("office address");
     w
@@ -120,7 +128,11 @@ async fn addresses_are_checked_like_contact_emails_and_audited_without_the_addre
         let w = world(&db.url).await;
         let error = w
             .store
-            .set_office_email("admin", &w.b, Some("not an address"))
+            .set_office_email(
+                &"admin".into(),
+                &w.b.as_str().into(),
+                Some("not an address"),
+            )
             .await
             .expect_err("malformed");
         assert!(
@@ -129,24 +141,24 @@ async fn addresses_are_checked_like_contact_emails_and_audited_without_the_addre
         );
         let error = w
             .store
-            .set_office_email("admin", "no-such-person", Some("a@b.se"))
+            .set_office_email(&"admin".into(), &"no-such-person".into(), Some("a@b.se"))
             .await
             .expect_err("unknown person");
         assert_eq!(error.code(), "VALIDATION");
         assert_eq!(
             w.store
-                .office_emails(std::slice::from_ref(&w.a))
+                .office_emails(&[w.a.as_str().into()])
                 .await
-                .expect("read")[&w.a],
+                .expect("read")[w.a.as_str()],
             "kansli.a@gov.example.se"
         );
         w.store
-            .set_office_email("admin", &w.a, None)
+            .set_office_email(&"admin".into(), &w.a.as_str().into(), None)
             .await
             .expect("clear");
         assert!(
             w.store
-                .office_emails(std::slice::from_ref(&w.a))
+                .office_emails(&[w.a.as_str().into()])
                 .await
                 .expect("read")
                 .is_empty()
@@ -491,7 +503,7 @@ async fn a_newsroom_user_without_a_token_hears_while_their_session_lives() {
         let link = w
             .store
             .create_signin_link(
-                "admin",
+                &"admin".into(),
                 TokenGrant {
                     user_name: "sara".into(),
                     role: Role::Editor,
@@ -509,7 +521,7 @@ async fn a_newsroom_user_without_a_token_hears_while_their_session_lives() {
             .expect("redeem")
             .expect("a session");
         w.store
-            .set_user_email("admin", "sara", Some("sara@gov.example.se"))
+            .set_user_email(&"admin".into(), &"sara".into(), Some("sara@gov.example.se"))
             .await
             .expect("address");
         let r = submitted(&w).await;
@@ -541,7 +553,11 @@ async fn offices_that_have_not_answered_are_reminded_once_before_the_review_dead
     for db in test_databases().await {
         let w = world(&db.url).await;
         w.store
-            .set_office_email("admin", &w.b, Some("kansli.b@gov.example.se"))
+            .set_office_email(
+                &"admin".into(),
+                &w.b.as_str().into(),
+                Some("kansli.b@gov.example.se"),
+            )
             .await
             .expect("office address");
         let r = w

@@ -36,7 +36,7 @@ fn grant(name: &str, role: Role, department: Option<&str>, person: Option<&str>)
 async fn drafter_link(w: &TwoMinisters) -> CreatedSigninLink {
     w.store
         .create_signin_link(
-            "cli",
+            &"cli".into(),
             grant(
                 "Dana Drafter",
                 Role::Drafter,
@@ -165,27 +165,27 @@ async fn expired_revoked_unknown_and_malformed_links_all_sign_nobody_in() {
 
         assert!(
             w.store
-                .revoke_signin_link("root", &revoked.link.id)
+                .revoke_signin_link(&"root".into(), &revoked.link.id)
                 .await
                 .expect("revoke")
         );
         assert!(
             !w.store
-                .revoke_signin_link("root", &revoked.link.id)
+                .revoke_signin_link(&"root".into(), &revoked.link.id)
                 .await
                 .expect("revoke again"),
             "revoking twice changes nothing"
         );
         assert!(
             !w.store
-                .revoke_signin_link("root", &used.link.id)
+                .revoke_signin_link(&"root".into(), &used.link.id)
                 .await
                 .expect("revoke a used link"),
             "a used link cannot be revoked"
         );
         assert!(
             !w.store
-                .revoke_signin_link("root", "no-such-id")
+                .revoke_signin_link(&"root".into(), "no-such-id")
                 .await
                 .expect("revoke an unknown link")
         );
@@ -300,7 +300,7 @@ async fn a_link_is_checked_like_a_token_and_lives_at_most_a_day() {
         for (grant, field) in cases {
             let error = w
                 .store
-                .create_signin_link("cli", grant.clone())
+                .create_signin_link(&"cli".into(), grant.clone())
                 .await
                 .expect_err("refused");
             assert_eq!(error.code(), "VALIDATION", "{grant:?}");
@@ -320,7 +320,7 @@ async fn a_link_is_checked_like_a_token_and_lives_at_most_a_day() {
         let shorter = w
             .store
             .create_signin_link(
-                "cli",
+                &"cli".into(),
                 TokenGrant {
                     expires_at: Some(now + Duration::hours(1)),
                     ..grant("Anna", Role::MinisterOffice, None, Some(&w.a))
@@ -488,7 +488,7 @@ async fn an_api_token_starts_a_session_that_ends_with_the_token() {
         let token = w
             .store
             .create_token(
-                "root",
+                &"root".into(),
                 grant("Anna Kansli", Role::MinisterOffice, None, Some(&w.a)),
             )
             .await
@@ -532,7 +532,7 @@ async fn an_api_token_starts_a_session_that_ends_with_the_token() {
 
         assert!(
             w.store
-                .revoke_token("root", &token.id)
+                .revoke_token(&"root".into(), &token.id)
                 .await
                 .expect("revoke")
         );
@@ -564,7 +564,10 @@ async fn the_admins_list_pages_through_links_newest_first() {
             w.clock.set(w.store.now() + Duration::seconds(1));
             let created = w
                 .store
-                .create_signin_link("root", grant(&format!("user {n}"), Role::Admin, None, None))
+                .create_signin_link(
+                    &"root".into(),
+                    grant(&format!("user {n}"), Role::Admin, None, None),
+                )
                 .await
                 .expect("issue");
             ids.push(created.link.id);

@@ -106,7 +106,7 @@ impl WorldBuilder {
             .unwrap_or_else(|error| panic!("migrate: {error}"));
         let department = store
             .create_department(
-                "admin",
+                &"admin".into(),
                 DEPARTMENT,
                 "Miljödepartementet",
                 "Europe/Stockholm",
@@ -117,7 +117,7 @@ impl WorldBuilder {
         for spec in self.ministers {
             let department = (spec.in_department == InDepartment::Yes).then_some(DEPARTMENT);
             let id = store
-                .create_person("admin", &spec.name, &spec.title, department)
+                .create_person(&"admin".into(), &spec.name, &spec.title, department)
                 .await
                 .unwrap_or_else(|error| panic!("create the minister {}: {error}", spec.name))
                 .id;

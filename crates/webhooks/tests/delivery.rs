@@ -227,7 +227,7 @@ impl World {
         let types: Vec<String> = types.iter().map(|t| (*t).to_owned()).collect();
         let (endpoint, secret) = self
             .store
-            .create_webhook_endpoint("admin", url, &types)
+            .create_webhook_endpoint(&"admin".into(), url, &types)
             .await
             .expect("endpoint");
         assert!(secret.starts_with("whsec_"));
@@ -503,14 +503,14 @@ async fn a_disabled_endpoint_receives_nothing() {
 
         // Disabled before the event: no job at all.
         w.store
-            .disable_webhook_endpoint("admin", &before_id)
+            .disable_webhook_endpoint(&"admin".into(), &before_id)
             .await
             .expect("disable");
         w.published(1).await;
         // Disabled after the event was fanned out but before it was delivered: cancelled.
         assert_eq!(worker.fan_out().await.expect("fan out"), 1, "{name}");
         w.store
-            .disable_webhook_endpoint("admin", &after_id)
+            .disable_webhook_endpoint(&"admin".into(), &after_id)
             .await
             .expect("disable");
         let round = worker.run_once().await.expect("round");

@@ -418,7 +418,7 @@ async fn run(env: &Env, args: &LoadArgs, db: &BenchDb) -> anyhow::Result<Report>
         let people: Vec<String> = directory.people[d].iter().map(|p| p.id.clone()).collect();
         let drafter = store
             .create_token(
-                seed::ACTOR,
+                &seed::actor(),
                 grant(
                     format!("load-drafter-{d}"),
                     Role::Drafter,
@@ -431,7 +431,7 @@ async fn run(env: &Env, args: &LoadArgs, db: &BenchDb) -> anyhow::Result<Report>
             .token;
         let editor = store
             .create_token(
-                seed::ACTOR,
+                &seed::actor(),
                 grant(
                     format!("load-editor-{d}"),
                     Role::Editor,
@@ -447,7 +447,7 @@ async fn run(env: &Env, args: &LoadArgs, db: &BenchDb) -> anyhow::Result<Report>
             offices.push(
                 store
                     .create_token(
-                        seed::ACTOR,
+                        &seed::actor(),
                         grant(
                             format!("load-office-{d}-{k}"),
                             Role::MinisterOffice,
@@ -470,7 +470,7 @@ async fn run(env: &Env, args: &LoadArgs, db: &BenchDb) -> anyhow::Result<Report>
     }
     let integrator = store
         .create_token(
-            seed::ACTOR,
+            &seed::actor(),
             grant(
                 "load-integrator".into(),
                 Role::Integrator,
@@ -483,7 +483,7 @@ async fn run(env: &Env, args: &LoadArgs, db: &BenchDb) -> anyhow::Result<Report>
         .token;
     let accredited = store
         .create_token(
-            seed::ACTOR,
+            &seed::actor(),
             grant("load-agency".into(), Role::Integrator, None, None, true),
         )
         .await?

@@ -59,7 +59,7 @@ pub fn set_cookie(response: &TestResponse, name: &str) -> Option<String> {
 /// Signs in through a sign-in link made with the store, as the newsroom's users do.
 pub async fn sign_in(client: &Client, store: &Store, grant: TokenGrant) -> Session {
     let created = store
-        .create_signin_link("cli", grant)
+        .create_signin_link(&"cli".into(), grant)
         .await
         .expect("create a sign-in link");
     let response = client.get(&created.path).send().await;

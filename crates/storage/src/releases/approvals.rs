@@ -2,8 +2,8 @@
 
 use std::collections::HashMap;
 
-use pressroom_domain::PersonId;
 use pressroom_domain::approval::{ApprovalRecord, Verdict};
+use pressroom_domain::{PersonId, UserName};
 use sea_orm::{ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter, QueryOrder};
 
 use crate::clock::from_micros;
@@ -17,7 +17,7 @@ fn approval_record(m: approvals::Model) -> StorageResult<ApprovalRecord> {
             .ok_or_else(|| StorageError::Internal(format!("unknown verdict {}", m.status)))?,
         office_id: PersonId::from(m.office_id),
         revision: m.revision,
-        by_user: m.by_user,
+        by_user: UserName::from(m.by_user),
         at: from_micros(m.at),
         comment: m.comment,
         content_hash: m.content_hash,

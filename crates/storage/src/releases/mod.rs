@@ -14,6 +14,7 @@
 //! - `outbox.rs`: the payload of a public event.
 
 use chrono::{DateTime, Utc};
+use pressroom_domain::UserName;
 use pressroom_domain::approval::ApprovalRecord;
 use pressroom_domain::content::ReleaseContent;
 use pressroom_domain::lifecycle::{Release, State};
@@ -109,7 +110,7 @@ impl StoredRelease {
             revision: self.revision,
             content: self.content,
             content_hash: self.content_hash,
-            author: self.author,
+            author: UserName::from(self.author),
             embargo_until: self.embargo_until,
             published_at: self.published_at,
             approvals,

@@ -35,7 +35,7 @@ fn release_columns(release: &Release, now: DateTime<Utc>) -> releases::ActiveMod
         title: Set(content.title().to_owned()),
         lead: Set(content.lead().to_owned()),
         content: Set(content.canonical_json()),
-        author: Set(release.author.clone()),
+        author: Set(release.author.to_string()),
         embargo_until: Set(release.embargo_until.map(micros)),
         published_at: Set(release.published_at.map(micros)),
         sort_at: Set(micros(release.sort_at(now))),
@@ -162,7 +162,7 @@ pub(crate) async fn persist_records(
             revision: Set(release.revision),
             content: Set(release.content.canonical_json()),
             content_hash: Set(release.content_hash.clone()),
-            author: Set(release.author.clone()),
+            author: Set(release.author.to_string()),
             created_at: Set(micros(now)),
         }
         .insert(txn)
@@ -176,7 +176,7 @@ pub(crate) async fn persist_records(
             revision: Set(record.revision),
             office_id: Set(record.office_id.to_string()),
             status: Set(record.verdict.as_str().to_owned()),
-            by_user: Set(record.by_user.clone()),
+            by_user: Set(record.by_user.to_string()),
             at: Set(micros(record.at)),
             comment: Set(record.comment.clone()),
             content_hash: Set(record.content_hash.clone()),

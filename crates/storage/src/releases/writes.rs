@@ -36,11 +36,11 @@ impl Store {
         // Two creations with the same title must not pick the same free slug.
         audit::lock_chain(&txn).await?;
         let slug = free_slug(&txn, &slug_for_title(transition.after.content.title())).await?;
-        insert_new(&txn, &transition, &slug, &viewer.user_name, now).await?;
+        insert_new(&txn, &transition, &slug, viewer.user_name.as_str(), now).await?;
         persist_records(
             &txn,
             &transition,
-            &viewer.user_name,
+            viewer.user_name.as_str(),
             &slug,
             &department.slug,
             now,
@@ -86,7 +86,7 @@ impl Store {
         let schedule_changed = persist_transitions(
             &txn,
             &transitions,
-            &viewer.user_name,
+            viewer.user_name.as_str(),
             &slug,
             &department.slug,
             now,
