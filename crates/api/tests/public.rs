@@ -1433,6 +1433,41 @@ async fn a_new_title_or_department_name_does_not_rewrite_a_published_release() {
                 assert_eq!(speaker["title"], "klimat- och miljöminister", "{published}");
             }
         }
+        // The same without fragments, the shape integrators send most (whatever path answers it).
+        let plain = w
+            .graphql(
+                &drafter,
+                "query($id: ID!) { release(id: $id) { department { name } responsibleMinister { name title } quotes { text speaker { name title } } } }",
+                serde_json::json!({ "id": r.id }),
+            )
+            .await;
+        let release = &plain["data"]["release"];
+        assert_eq!(release["department"]["name"], "Miljödepartementet", "{plain}");
+        assert_eq!(release["responsibleMinister"]["title"], "klimat- och miljöminister", "{plain}");
+        assert_eq!(release["quotes"][0]["speaker"]["title"], "klimat- och miljöminister", "{plain}");
+        let by_slug = w
+            .graphql(
+                &drafter,
+                "query($slug: String!) { releaseBySlug(slug: $slug) { department { name } quotes { speaker { title } } } }",
+                serde_json::json!({ "slug": r.slug }),
+            )
+            .await;
+        assert_eq!(
+            by_slug["data"]["releaseBySlug"]["quotes"][0]["speaker"]["title"],
+            "klimat- och miljöminister",
+            "{by_slug}"
+        );
+        let listed = w
+            .graphql(
+                &drafter,
+                "{ releases(first: 5, filter: {states: [PUBLISHED]}) { nodes { department { name } responsibleMinister { title } quotes { speaker { title } } } } }",
+                Value::Null,
+            )
+            .await;
+        let node = &listed["data"]["releases"]["nodes"][0];
+        assert_eq!(node["department"]["name"], "Miljödepartementet", "{listed}");
+        assert_eq!(node["responsibleMinister"]["title"], "klimat- och miljöminister", "{listed}");
+        assert_eq!(node["quotes"][0]["speaker"]["title"], "klimat- och miljöminister", "{listed}");
 
         // A draft written after the reshuffle shows the person and department as they are now.
         let draft = w
