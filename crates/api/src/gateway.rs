@@ -67,6 +67,9 @@ pub struct Prepared {
     /// The name (not the alias) of the first field at the root of that operation, when the
     /// root starts with a field.
     pub first_field: Option<String>,
+    /// The parsed document (shared with the cache of parsed documents), for
+    /// [`crate::fast_path`].
+    pub document: Arc<ExecutableDocument>,
 }
 
 /// Where a request comes from, which decides what it may run.
@@ -158,6 +161,7 @@ impl Gateway {
             request,
             kind,
             first_field,
+            document,
         })
     }
 

@@ -3,6 +3,7 @@
 pub mod context;
 pub mod credentials;
 pub mod error;
+pub mod fast_path;
 pub mod gateway;
 pub mod graphiql;
 pub mod graphql_http;
