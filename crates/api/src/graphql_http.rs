@@ -620,6 +620,10 @@ async fn cache_lookup<'a>(
     let (Some(cache), Some(key)) = (cache, ResponseCache::key(viewer, request)) else {
         return Lookup::Miss(None);
     };
+    // While the cache seldom hits, a key asked for the first time costs no statement.
+    if !cache.admit(&key) {
+        return Lookup::Miss(None);
+    }
     match store.audit_seq().await {
         Ok(generation) => match cache.get(&key, generation, store.now()) {
             Some(hit) => Lookup::Hit(hit),

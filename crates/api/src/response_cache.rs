@@ -19,6 +19,15 @@
 //! - **Only clean answers.** Queries only (never a mutation), executed without any error.
 //!
 //! Tokens are checked before the cache is consulted, so a revoked or expired token gets nothing.
+//!
+//! **Admission.** Consulting the cache costs a miss two statements (the audit seq, and the next
+//! embargo instant for the answer's validity) before the answer is computed. When answers are
+//! seldom asked for twice (one release by id after another), that is pure overhead, so the cache
+//! watches its hit rate over windows of [`WINDOW`] lookups: while the last window hit less than
+//! one lookup in [`SELECTIVE_BELOW`], a key that is neither cached nor seen recently is only
+//! remembered (no statement, nothing kept), and the cache is consulted from its second request
+//! on. Keys already cached are always consulted. A fresh cache, and one that hits, admits every
+//! request.
 
 use std::num::NonZeroUsize;
 use std::sync::{Arc, Mutex, PoisonError};
@@ -34,6 +43,12 @@ pub const MAX_CACHED_BODY_BYTES: usize = 256 * 1024;
 
 /// The default number of responses kept per process.
 pub const DEFAULT_ENTRIES: usize = 128;
+
+/// Lookups per window over which the hit rate is judged (see the module's **Admission**).
+pub const WINDOW: u32 = 512;
+
+/// The cache becomes selective after a window in which fewer than one lookup in this many hit.
+pub const SELECTIVE_BELOW: u32 = 8;
 
 /// One cached response.
 struct Entry {
@@ -62,6 +77,17 @@ pub struct SharedResponseCache(pub Option<Arc<ResponseCache>>);
 /// The cache of one server process (an LRU of at most `capacity` responses).
 pub struct ResponseCache {
     entries: Mutex<LruCache<String, Entry>>,
+    admission: Mutex<Admission>,
+}
+
+/// The hit rate of the current window, and the keys seen once while selective.
+struct Admission {
+    lookups: u32,
+    hits: u32,
+    /// Whether the last complete window hit less than one lookup in [`SELECTIVE_BELOW`].
+    selective: bool,
+    /// Keys asked for once, not yet admitted (bounded, least recently seen dropped first).
+    seen: LruCache<String, ()>,
 }
 
 impl ResponseCache {
@@ -69,7 +95,54 @@ impl ResponseCache {
     pub fn new(capacity: usize) -> Option<Self> {
         NonZeroUsize::new(capacity).map(|capacity| Self {
             entries: Mutex::new(LruCache::new(capacity)),
+            admission: Mutex::new(Admission {
+                lookups: 0,
+                hits: 0,
+                selective: false,
+                seen: LruCache::new(capacity.saturating_mul(NonZeroUsize::MIN.saturating_add(7))),
+            }),
         })
+    }
+
+    /// Whether the request of `key` should consult the cache (and may fill it): always while
+    /// the cache is not selective, and when it is, for keys cached or seen once before
+    /// (see the module's **Admission**). Counts the lookup in the window.
+    pub fn admit(&self, key: &str) -> bool {
+        let cached = self
+            .entries
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .contains(key);
+        let mut admission = self
+            .admission
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        admission.lookups += 1;
+        if admission.lookups >= WINDOW {
+            admission.selective = admission.hits * SELECTIVE_BELOW < admission.lookups;
+            admission.lookups = 0;
+            admission.hits = 0;
+            if !admission.selective {
+                admission.seen.clear();
+            }
+        }
+        if cached || !admission.selective {
+            return true;
+        }
+        if admission.seen.pop(key).is_some() {
+            true
+        } else {
+            admission.seen.put(key.to_owned(), ());
+            false
+        }
+    }
+
+    /// Whether the cache is selective now (for the tests and the benchmark's account).
+    pub fn is_selective(&self) -> bool {
+        self.admission
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .selective
     }
 
     /// The key of a request by `viewer`, or `None` when the request may not be cached.
@@ -109,10 +182,16 @@ impl ResponseCache {
         let entry = entries.get(key)?;
         let fresh = entry.generation == generation && entry.valid_until.is_none_or(|end| now < end);
         if fresh {
-            Some(Hit {
+            let hit = Hit {
                 body: entry.body.clone(),
                 field: Arc::clone(&entry.field),
-            })
+            };
+            drop(entries);
+            self.admission
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .hits += 1;
+            Some(hit)
         } else {
             entries.pop(key);
             None
@@ -235,5 +314,36 @@ mod tests {
         let big = Bytes::from(vec![b' '; MAX_CACHED_BODY_BYTES + 1]);
         assert!(!cache.put("big".into(), 7, at(0), None, big, "f"));
         assert!(ResponseCache::new(0).is_none());
+    }
+
+    #[test]
+    fn after_a_window_of_misses_a_key_is_admitted_from_its_second_request() {
+        let cache = ResponseCache::new(4).expect("a cache");
+        let body = Bytes::from_static(b"{}");
+        // A fresh cache admits every request.
+        for n in 0..WINDOW - 1 {
+            assert!(cache.admit(&format!("once-{n}")), "{n}");
+        }
+        assert!(!cache.is_selective());
+        // The window ends with no hit: selective from now on.
+        assert!(!cache.admit("new"), "the lookup that ends the window");
+        assert!(cache.is_selective());
+        assert!(!cache.admit("other"), "seen once: not consulted");
+        assert!(cache.admit("other"), "seen twice: consulted");
+        assert!(cache.put("other".into(), 1, at(0), None, body.clone(), "f"));
+        assert!(cache.admit("other"), "cached: always consulted");
+        assert!(cache.get("other", 1, at(1)).is_some());
+
+        // A window in which one lookup in eight or more hits makes it admit everything again.
+        for n in 0..WINDOW {
+            if n.is_multiple_of(4) {
+                assert!(cache.admit("other"));
+                assert!(cache.get("other", 1, at(1)).is_some());
+            } else {
+                cache.admit(&format!("twice-{}", n / 2));
+            }
+        }
+        assert!(!cache.is_selective());
+        assert!(cache.admit("brand-new"));
     }
 }
