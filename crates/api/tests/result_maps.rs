@@ -2,8 +2,9 @@
 //! with the whole serialized response: every object's entries in the order of the selection
 //! (after fragments are collected, `CollectFields()`), and a union member that no fragment
 //! selects as an empty object `{}`. Checked on every way an answer is made: the resolvers, the
-//! response cache, and a persisted query (by hash over `POST` and `GET`), for the example release
-//! (the fixture `leadit-2022`, which has quotes), on SQLite and on PostgreSQL when
+//! response cache, a persisted query (by hash over `POST` and `GET`) and a subscription's event
+//! (through the gateway, as `/graphql/ws` runs it), for the example release (the fixture
+//! `leadit-2022`, which has quotes), on SQLite and on PostgreSQL when
 //! `PRESSROOM_TEST_POSTGRES_URL` is set.
 
 #![allow(
@@ -22,11 +23,20 @@ use pressroom_domain::content::{
     Block, Contact, ContentInput, FactBox, ReleaseContent, ReleaseKind,
 };
 use pressroom_domain::lifecycle::Command;
+use pressroom_domain::visibility::Viewer;
 use pressroom_storage::Store;
 use pressroom_storage::releases::StoredRelease;
 use pressroom_test_support::database::{TestDb, test_databases};
-use pressroom_test_support::world::{DEPARTMENT, InDepartment, WorldBuilder};
+use pressroom_test_support::world::{DEPARTMENT, InDepartment, Minister, WorldBuilder};
 use serde_json::Value;
+
+use std::time::Duration;
+
+use async_graphql::Executor;
+use futures_util::StreamExt;
+use pressroom_api::context::RequestContext;
+use pressroom_api::gateway::Gateway;
+use pressroom_api::live::LiveFeed;
 
 const FIXTURE: &str = include_str!("../../cli/fixtures/leadit-2022.json");
 const NAME: &str = "Annika Strandhäll";
@@ -39,8 +49,7 @@ const ROUNDS: usize = 8;
 /// Selections in an order that is neither alphabetical nor the order the resolvers finish in
 /// (the department and a quote's speaker are loaded from the database; the quotes, the title and
 /// a quote's text are at hand), with a union selected through one of its members only.
-const QUERY: &str = "query Release($id: ID!) {
-  release(id: $id) {
+const SELECTION: &str = "{
     slug
     department { slug name }
     quotes { speaker { name title } text }
@@ -48,13 +57,19 @@ const QUERY: &str = "query Release($id: ID!) {
     body { ... on Paragraph { text } }
     responsibleMinister { title name }
     ... on Release { title id department { timeZone } }
-  }
-}";
+  }";
+
+/// [`SELECTION`] of one release by id.
+fn query() -> String {
+    format!("query Release($id: ID!) {{ release(id: $id) {SELECTION} }}")
+}
 
 /// The example release published by the example department's editor, and two servers over it:
 /// one with the response cache and one without.
 struct World {
     store: Store,
+    /// The people who take a release to publication.
+    people: People,
     release: StoredRelease,
     department: pressroom_storage::directory::Department,
     cached: TestClient<BoxEndpoint<'static, Response>>,
@@ -127,30 +142,13 @@ async fn world(database: TestDb) -> World {
         .minister("anna", NAME, TITLE, InDepartment::Yes)
         .build(store)
         .await;
-    let minister = &world.ministers[0];
+    let people = People {
+        drafter: world.drafter,
+        editor: world.editor,
+        minister: world.ministers[0].clone(),
+    };
     let store = world.store;
-    let r = store
-        .create_release(&world.drafter, DEPARTMENT, fixture_content(&minister.id))
-        .await
-        .expect("create");
-    let r = store
-        .act(
-            &world.drafter,
-            &r.id,
-            r.version,
-            Command::SubmitForReview,
-            None,
-        )
-        .await
-        .expect("submit");
-    let r = store
-        .act(&minister.office, &r.id, r.version, Command::Approve, None)
-        .await
-        .expect("approve");
-    let release = store
-        .act(&world.editor, &r.id, r.version, Command::PublishNow, None)
-        .await
-        .expect("publish");
+    let release = people.publish(&store, people.approved(&store).await).await;
     assert!(
         release
             .content
@@ -181,9 +179,56 @@ async fn world(database: TestDb) -> World {
         cached: app(pressroom_api::response_cache::DEFAULT_ENTRIES),
         uncached: app(0),
         store,
+        people,
         release,
         department,
         database,
+    }
+}
+
+/// The example department's drafter and editor and its minister.
+struct People {
+    drafter: Viewer,
+    editor: Viewer,
+    minister: Minister,
+}
+
+impl People {
+    /// A new release of the fixture's content, taken through review to APPROVED.
+    async fn approved(&self, store: &Store) -> StoredRelease {
+        let content = fixture_content(&self.minister.id);
+        let r = store
+            .create_release(&self.drafter, DEPARTMENT, content)
+            .await
+            .expect("create");
+        let r = store
+            .act(
+                &self.drafter,
+                &r.id,
+                r.version,
+                Command::SubmitForReview,
+                None,
+            )
+            .await
+            .expect("submit");
+        store
+            .act(
+                &self.minister.office,
+                &r.id,
+                r.version,
+                Command::Approve,
+                None,
+            )
+            .await
+            .expect("approve")
+    }
+
+    /// Publishes an approved release now.
+    async fn publish(&self, store: &Store, r: StoredRelease) -> StoredRelease {
+        store
+            .act(&self.editor, &r.id, r.version, Command::PublishNow, None)
+            .await
+            .expect("publish")
     }
 }
 
@@ -219,12 +264,17 @@ fn list(items: impl IntoIterator<Item = String>) -> String {
 }
 
 impl World {
-    /// The answer to [`QUERY`] that the specification requires, written out from the stored
-    /// release: the fields of `release` in the order they are first selected (`title` from the
-    /// fragment after them, `department`'s `timeZone` merged into the first `department`), and
-    /// each quote's block in `body` as `{}`.
+    /// The answer to [`query`] that the specification requires.
     fn expected(&self) -> String {
-        let content = &self.release.content;
+        object(&[("data", object(&[("release", self.selected(&self.release))]))])
+    }
+
+    /// [`SELECTION`] of `release` as the specification requires it, written out from the stored
+    /// release: the fields in the order they are first selected (`title` from the fragment after
+    /// them, `department`'s `timeZone` merged into the first `department`), and each quote's
+    /// block in `body` as `{}`.
+    fn selected(&self, release: &StoredRelease) -> String {
+        let content = &release.content;
         let speaker = object(&[("name", string(NAME)), ("title", string(TITLE))]);
         let quotes = content.body().iter().filter_map(|block| match block {
             Block::Quote { text, .. } => Some(object(&[
@@ -237,8 +287,8 @@ impl World {
             Block::Paragraph { text } => object(&[("text", string(text))]),
             Block::Quote { .. } => object(&[]),
         });
-        let release = object(&[
-            ("slug", string(&self.release.slug)),
+        object(&[
+            ("slug", string(&release.slug)),
             (
                 "department",
                 object(&[
@@ -248,15 +298,14 @@ impl World {
                 ]),
             ),
             ("quotes", list(quotes)),
-            ("id", string(&self.release.id)),
+            ("id", string(&release.id)),
             ("body", list(body)),
             (
                 "responsibleMinister",
                 object(&[("title", string(TITLE)), ("name", string(NAME))]),
             ),
             ("title", string(content.title())),
-        ]);
-        object(&[("data", object(&[("release", release)]))])
+        ])
     }
 
     fn variables(&self) -> Value {
@@ -324,7 +373,7 @@ async fn cache_hits(store: &Store) -> f64 {
 async fn the_resolvers_answer_in_selection_order_with_empty_objects_for_unselected_members() {
     on_every_backend(|w| async move {
         let expected = w.expected();
-        let request = serde_json::json!({ "query": QUERY, "variables": w.variables() });
+        let request = serde_json::json!({ "query": query(), "variables": w.variables() });
         for round in 0..ROUNDS {
             let body = post(&w.uncached, &request).await;
             assert_eq!(body, expected, "{} round {round}", w.database.backend_name);
@@ -349,7 +398,7 @@ async fn the_resolvers_answer_in_selection_order_with_empty_objects_for_unselect
 async fn a_cached_answer_is_the_same_bytes_as_the_resolvers_answer() {
     on_every_backend(|w| async move {
         let expected = w.expected();
-        let request = serde_json::json!({ "query": QUERY, "variables": w.variables() });
+        let request = serde_json::json!({ "query": query(), "variables": w.variables() });
         assert_eq!(post(&w.cached, &request).await, expected, "the miss");
         for round in 0..ROUNDS {
             let hits = cache_hits(&w.store).await;
@@ -367,11 +416,11 @@ async fn a_persisted_query_answers_the_same_bytes_by_hash_over_post_and_get() {
     on_every_backend(|w| async move {
         let expected = w.expected();
         let extensions = serde_json::json!({
-            "persistedQuery": { "version": 1, "sha256Hash": sha256_hex(QUERY.as_bytes()) }
+            "persistedQuery": { "version": 1, "sha256Hash": sha256_hex(query().as_bytes()) }
         });
         for client in [&w.uncached, &w.cached] {
             let register = serde_json::json!({
-                "query": QUERY, "variables": w.variables(), "extensions": extensions
+                "query": query(), "variables": w.variables(), "extensions": extensions
             });
             assert_eq!(post(client, &register).await, expected, "registration");
             let by_hash =
@@ -398,6 +447,46 @@ async fn a_persisted_query_answers_the_same_bytes_by_hash_over_post_and_get() {
                 );
             }
         }
+        w
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_subscription_event_has_the_same_shape() {
+    on_every_backend(|w| async move {
+        // The way /graphql/ws runs an operation: through the gateway, with the live feed.
+        let gateway = Gateway::new(pressroom_api::schema::build(Some(w.store.clone())));
+        let feed = LiveFeed::with(w.store.clone(), Duration::from_millis(50), 16);
+        let request =
+            async_graphql::Request::new(format!("subscription {{ releasePublished {SELECTION} }}"))
+                .data(feed.clone())
+                .data(RequestContext::live(&w.store, None));
+        let mut events = Executor::execute_stream(&gateway, request, None);
+        let approved = w.people.approved(&w.store).await;
+        let mut published = None;
+        let event = tokio::time::timeout(Duration::from_secs(30), async {
+            loop {
+                tokio::select! {
+                    event = events.next() => break event.expect("an event"),
+                    () = tokio::time::sleep(Duration::from_millis(20)), if published.is_none() => {
+                        if feed.subscriptions() == 1 {
+                            published = Some(w.people.publish(&w.store, approved.clone()).await);
+                        }
+                    }
+                }
+            }
+        })
+        .await
+        .expect("the publication in time");
+        let published = published.expect("published");
+        assert!(event.errors.is_empty(), "{:?}", event.errors);
+        assert_eq!(
+            serde_json::to_string(&event.data).expect("JSON"),
+            object(&[("releasePublished", w.selected(&published))]),
+            "{}",
+            w.database.backend_name
+        );
         w
     })
     .await;
