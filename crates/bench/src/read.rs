@@ -35,6 +35,17 @@ pub const PAGE_QUERY: &str = "query Page($department: String!) {
   }
 }";
 
+/// One release by id with the same nested fields as the page (the issue's query (a)).
+pub const RELEASE_QUERY: &str = "query One($id: ID!) {
+  release(id: $id) {
+    id slug title lead publishedAt
+    department { slug name }
+    responsibleMinister { id name title }
+    quotes { text speaker { id name title } }
+    contacts { name role phone mobile email }
+  }
+}";
+
 /// The raw-SQL twin of the page, as an application without GraphQL would write it: the page
 /// with its department in one statement (the same visibility and state rule: published, or
 /// embargoed with the instant passed), then the people it names in a second. The department is
@@ -48,6 +59,14 @@ const RAW_PAGE_POSTGRES: &str = "SELECT r.id, r.slug, r.title, r.lead, r.content
     ORDER BY r.sort_at DESC, r.id DESC LIMIT 20";
 const RAW_PEOPLE_POSTGRES: &str =
     "SELECT id, name, title, department_id FROM people WHERE id = ANY($1)";
+const RAW_RELEASE_POSTGRES: &str = "SELECT r.id, r.slug, r.title, r.lead, r.content, \
+    r.published_at, r.embargo_until, d.slug, d.name FROM releases r \
+    JOIN departments d ON d.id = r.department_id WHERE r.id = $1 \
+    AND (r.state = 'PUBLISHED' OR (r.state = 'EMBARGOED' AND r.embargo_until <= $2))";
+const RAW_RELEASE_SQLITE: &str = "SELECT r.id, r.slug, r.title, r.lead, r.content, \
+    r.published_at, r.embargo_until, d.slug, d.name FROM releases r \
+    JOIN departments d ON d.id = r.department_id WHERE r.id = ?1 \
+    AND (r.state = 'PUBLISHED' OR (r.state = 'EMBARGOED' AND r.embargo_until <= ?2))";
 const RAW_PAGE_SQLITE: &str = "SELECT r.id, r.slug, r.title, r.lead, r.content, r.published_at, \
     r.embargo_until, d.slug, d.name FROM releases r JOIN departments d ON d.id = r.department_id \
     WHERE r.department_id = (SELECT id FROM departments WHERE slug = ?1) \
@@ -75,6 +94,192 @@ pub struct ReadArgs {
     /// Skip the pgbench phase on PostgreSQL (it runs when `pgbench` is on the PATH).
     #[arg(long)]
     pub no_pgbench: bool,
+    /// What each request reads: `page` (the first 20 published releases of a department) or
+    /// `release` (one release by id); both with quotes, speakers and contacts.
+    #[arg(long, value_enum, default_value_t = Shape::Page)]
+    pub query: Shape,
+    /// A different target on every request: a department drawn at random (`page`), or the
+    /// releases in a shuffled order, each once (`release`: every request is a cache miss).
+    /// Without it every request asks for the same one.
+    #[arg(long)]
+    pub vary: bool,
+    /// The server's response cache: `on` (its default size) or `off`
+    /// (`--response-cache-entries 0`).
+    #[arg(long, value_enum, default_value_t = CacheMode::On)]
+    pub cache: CacheMode,
+    /// Alias the root field to its own name (`releases: releases(…)`): the same answer, byte
+    /// for byte, but the compiled read path declines aliases, so the resolver engine answers.
+    /// The engine's figure for the same load, for comparison.
+    #[arg(long)]
+    pub engine: bool,
+}
+
+/// What a read request asks for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Shape {
+    /// The first 20 published releases of a department.
+    Page,
+    /// One release by id.
+    Release,
+}
+
+/// The server's response cache during the GraphQL phase.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum CacheMode {
+    /// The server's default.
+    On,
+    /// `--response-cache-entries 0`.
+    Off,
+}
+
+impl CacheMode {
+    fn name(self) -> &'static str {
+        match self {
+            Self::On => "on",
+            Self::Off => "off",
+        }
+    }
+}
+
+/// One request's target.
+#[derive(Debug, Clone)]
+pub(crate) enum Target {
+    /// A department's first page, and how many releases it must hold.
+    Page {
+        department: String,
+        expected: usize,
+        engine: bool,
+    },
+    /// A release by id.
+    Release { id: String, engine: bool },
+}
+
+/// `query` with its root field aliased to its own name (see `--engine`).
+fn aliased(query: &str, field: &str) -> String {
+    query.replacen(&format!("  {field}("), &format!("  {field}: {field}("), 1)
+}
+
+impl Target {
+    /// The JSON body of the GraphQL request.
+    pub(crate) fn body(&self) -> String {
+        match self {
+            Self::Page {
+                department,
+                engine: false,
+                ..
+            } => page_body(department),
+            Self::Page {
+                department,
+                engine: true,
+                ..
+            } => json!({
+                "query": aliased(PAGE_QUERY, "releases"),
+                "variables": { "department": department }
+            })
+            .to_string(),
+            Self::Release { id, engine } => {
+                let query = if *engine {
+                    aliased(RELEASE_QUERY, "release")
+                } else {
+                    RELEASE_QUERY.to_owned()
+                };
+                json!({ "query": query, "variables": { "id": id } }).to_string()
+            }
+        }
+    }
+
+    /// Checks the GraphQL response.
+    pub(crate) fn check(&self, bytes: &[u8]) -> anyhow::Result<()> {
+        match self {
+            Self::Page { expected, .. } => check_page(bytes, *expected),
+            Self::Release { .. } => check_release(bytes),
+        }
+    }
+}
+
+/// Chooses each request's target (see `--query` and `--vary`).
+pub(crate) struct Picker {
+    shape: Shape,
+    vary: bool,
+    engine: bool,
+    /// Department slugs with the size of their first page.
+    departments: Vec<(String, usize)>,
+    /// Release ids, shuffled.
+    ids: Vec<String>,
+    next: AtomicU64,
+}
+
+/// SplitMix64: a fixed, well-spread sequence, so that runs are repeatable.
+fn mix(n: u64) -> u64 {
+    let mut z = n.wrapping_add(0x9E37_79B9_7F4A_7C15);
+    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    z ^ (z >> 31)
+}
+
+impl Picker {
+    async fn new(read: &ReadDb, args: &ReadArgs) -> anyhow::Result<Self> {
+        let departments = (0..seed::DEPARTMENTS)
+            .map(|d| {
+                let in_department = (args.releases + seed::DEPARTMENTS - 1 - d) / seed::DEPARTMENTS;
+                (seed::department_slug(d), in_department.min(20))
+            })
+            .collect();
+        let mut ids = Vec::new();
+        if args.query == Shape::Release {
+            use pressroom_storage::entity::releases as releases_table;
+            use sea_orm::{EntityTrait, QueryOrder, QuerySelect};
+            let store = Store::connect(&read.db.url).await?;
+            ids = releases_table::Entity::find()
+                .select_only()
+                .column(releases_table::Column::Id)
+                .order_by_asc(releases_table::Column::Id)
+                .into_tuple::<String>()
+                .all(store.connection())
+                .await?;
+            store.connection().clone().close().await?;
+            // Fisher-Yates with a fixed sequence.
+            for i in (1..ids.len()).rev() {
+                let j = (mix(i as u64) % (i as u64 + 1)) as usize;
+                ids.swap(i, j);
+            }
+            if ids.is_empty() {
+                bail!("no release to read");
+            }
+        }
+        Ok(Self {
+            shape: args.query,
+            vary: args.vary,
+            engine: args.engine,
+            departments,
+            ids,
+            next: AtomicU64::new(0),
+        })
+    }
+
+    /// The next request's target.
+    pub(crate) fn next(&self) -> Target {
+        let n = if self.vary {
+            self.next.fetch_add(1, Ordering::Relaxed)
+        } else {
+            0
+        };
+        match self.shape {
+            Shape::Page => {
+                let (department, expected) =
+                    &self.departments[(mix(n) % self.departments.len() as u64) as usize];
+                Target::Page {
+                    department: department.clone(),
+                    expected: *expected,
+                    engine: self.engine,
+                }
+            }
+            Shape::Release => Target::Release {
+                id: self.ids[(n % self.ids.len() as u64) as usize].clone(),
+                engine: self.engine,
+            },
+        }
+    }
 }
 
 /// A database seeded for reading, and what reading it needs.
@@ -196,6 +401,22 @@ pub(crate) fn check_page(bytes: &[u8], expected_nodes: usize) -> anyhow::Result<
     Ok(())
 }
 
+/// Checks a `release` response: no errors, the release with its 2 quotes with speakers and 1
+/// contact.
+pub(crate) fn check_release(bytes: &[u8]) -> anyhow::Result<()> {
+    let body: Value = serde_json::from_slice(bytes).context("the response is not JSON")?;
+    if let Some(errors) = body.get("errors") {
+        bail!("the response has errors: {errors}");
+    }
+    let node = &body["data"]["release"];
+    let quotes = node["quotes"].as_array().map_or(0, Vec::len);
+    let contacts = node["contacts"].as_array().map_or(0, Vec::len);
+    if quotes != 2 || contacts != 1 || node["quotes"][1]["speaker"]["name"].is_null() {
+        bail!("no release with its 2 quotes with speakers and 1 contact: {body}");
+    }
+    Ok(())
+}
+
 /// SQL statements a page request costs, counted in-process through the same API code the
 /// server runs (`Store::count_statements`), over the same database.
 struct Statements {
@@ -207,6 +428,7 @@ struct Statements {
 
 async fn count_statements(
     read: &ReadDb,
+    picker: &Arc<Picker>,
     concurrency: usize,
     seconds: f64,
 ) -> anyhow::Result<Statements> {
@@ -217,20 +439,21 @@ async fn count_statements(
         .await?
         .count_statements(Arc::clone(&counter));
     let app = Arc::new(pressroom_api::app(store.clone()));
-    let body = page_body(&read.department);
     let auth = format!("Bearer {}", read.token);
-    let expected = read.expected_nodes;
     let send = {
         let app = Arc::clone(&app);
+        let picker = Arc::clone(picker);
         move || {
             let app = Arc::clone(&app);
+            let target = picker.next();
+            let body = target.body();
             let request = poem::Request::builder()
                 .method(Method::POST)
                 .uri_str("/graphql")
                 .header(header::AUTHORIZATION, auth.as_str())
                 .header(header::CONTENT_TYPE, "application/json")
                 .header(header::CONTENT_LENGTH, body.len())
-                .body(body.clone());
+                .body(body);
             async move {
                 let response = app.get_response(request).await;
                 let status = response.status();
@@ -245,7 +468,7 @@ async fn count_statements(
                         String::from_utf8_lossy(&bytes)
                     );
                 }
-                check_page(&bytes, expected)
+                target.check(&bytes)
             }
         }
     };
@@ -371,9 +594,14 @@ struct GraphqlOutcome {
 async fn graphql_phase(
     env: &Env,
     read: &ReadDb,
+    picker: &Arc<Picker>,
     args: &ReadArgs,
 ) -> anyhow::Result<GraphqlOutcome> {
-    let server = Process::serve(env, &read.db.url, &[]).await?;
+    let server_args: &[&str] = match args.cache {
+        CacheMode::On => &[],
+        CacheMode::Off => &["--response-cache-entries", "0"],
+    };
+    let server = Process::serve(env, &read.db.url, server_args).await?;
     let base_url = server
         .base_url
         .clone()
@@ -385,19 +613,18 @@ async fn graphql_phase(
         .build()?;
     let url = format!("{base_url}/graphql");
     let auth = format!("Bearer {}", read.token);
-    let body = page_body(&read.department);
-    let expected = read.expected_nodes;
     // One request first, so that a broken setup fails loudly instead of as a flood of errors.
+    let target = picker.next();
     let probe = client
         .post(&url)
         .header("authorization", &auth)
         .header("content-type", "application/json")
-        .body(body.clone())
+        .body(target.body())
         .send()
         .await?
         .bytes()
         .await?;
-    check_page(&probe, expected).with_context(|| {
+    target.check(&probe).with_context(|| {
         format!(
             "the first request failed: {}\nserver log:\n{}",
             String::from_utf8_lossy(&probe),
@@ -424,20 +651,24 @@ async fn graphql_phase(
         args.concurrency,
         secs(args.warmup_seconds),
         secs(args.seconds),
-        move || {
-            let request = client
-                .post(&url)
-                .header("authorization", &auth)
-                .header("content-type", "application/json")
-                .body(body.clone());
-            async move {
-                let response = request.send().await?;
-                let status = response.status();
-                let bytes = response.bytes().await?;
-                if !status.is_success() {
-                    bail!("{status}: {}", String::from_utf8_lossy(&bytes));
+        {
+            let picker = Arc::clone(picker);
+            move || {
+                let target = picker.next();
+                let request = client
+                    .post(&url)
+                    .header("authorization", &auth)
+                    .header("content-type", "application/json")
+                    .body(target.body());
+                async move {
+                    let response = request.send().await?;
+                    let status = response.status();
+                    let bytes = response.bytes().await?;
+                    if !status.is_success() {
+                        bail!("{status}: {}", String::from_utf8_lossy(&bytes));
+                    }
+                    target.check(&bytes)
                 }
-                check_page(&bytes, expected)
             }
         },
     )
@@ -494,20 +725,28 @@ struct RawRelease {
 
 /// One raw-SQL page: the releases with their department, then the people they name; the
 /// content JSON is parsed for the quotes and contacts, as GraphQL's resolvers do.
-async fn raw_page(pool: &RawPool, department: &str, expected: usize) -> anyhow::Result<()> {
+async fn raw_read(pool: &RawPool, target: &Target) -> anyhow::Result<()> {
     let now = Utc::now().timestamp_micros();
+    let (key, expected, postgres, sqlite) = match target {
+        Target::Page {
+            department,
+            expected,
+            ..
+        } => (department, *expected, RAW_PAGE_POSTGRES, RAW_PAGE_SQLITE),
+        Target::Release { id, .. } => (id, 1, RAW_RELEASE_POSTGRES, RAW_RELEASE_SQLITE),
+    };
     let rows: Vec<RawRelease> = match pool {
         RawPool::Postgres(pool) => {
-            let rows = sqlx::query(RAW_PAGE_POSTGRES)
-                .bind(department)
+            let rows = sqlx::query(postgres)
+                .bind(key)
                 .bind(now)
                 .fetch_all(pool)
                 .await?;
             rows.iter().map(decode_release).collect::<Result<_, _>>()?
         }
         RawPool::Sqlite(pool) => {
-            let rows = sqlx::query(RAW_PAGE_SQLITE)
-                .bind(department)
+            let rows = sqlx::query(sqlite)
+                .bind(key)
                 .bind(now)
                 .fetch_all(pool)
                 .await?;
@@ -603,22 +842,25 @@ where
     Ok((id, name))
 }
 
-async fn raw_phase(read: &ReadDb, args: &ReadArgs) -> anyhow::Result<LoadOutcome> {
+async fn raw_phase(
+    read: &ReadDb,
+    picker: &Arc<Picker>,
+    args: &ReadArgs,
+) -> anyhow::Result<LoadOutcome> {
     let pool = raw_pool(&read.db, args.concurrency.max(1) as u32).await?;
-    raw_page(&pool, &read.department, read.expected_nodes)
+    raw_read(&pool, &picker.next())
         .await
-        .context("the first raw-SQL page failed")?;
-    let department = read.department.clone();
-    let expected = read.expected_nodes;
+        .context("the first raw-SQL read failed")?;
     let op_pool = pool.clone();
+    let picker = Arc::clone(picker);
     let outcome = drive(
         args.concurrency,
         secs(args.warmup_seconds),
         secs(args.seconds),
         move || {
             let pool = op_pool.clone();
-            let department = department.clone();
-            async move { raw_page(&pool, &department, expected).await }
+            let target = picker.next();
+            async move { raw_read(&pool, &target).await }
         },
     )
     .await?;
@@ -632,7 +874,7 @@ async fn raw_phase(read: &ReadDb, args: &ReadArgs) -> anyhow::Result<LoadOutcome
 /// The same two statements through pgbench (the specification's yardstick), with the page's
 /// people ids as literals (the first page is the same on every request).
 async fn pgbench_phase(env: &Env, read: &ReadDb, args: &ReadArgs) -> anyhow::Result<Option<f64>> {
-    if read.db.backend != BackendKind::Postgres || args.no_pgbench {
+    if read.db.backend != BackendKind::Postgres || args.no_pgbench || args.query != Shape::Page {
         return Ok(None);
     }
     let Ok(probe) = std::process::Command::new("pgbench")
@@ -669,11 +911,21 @@ async fn pgbench_phase(env: &Env, read: &ReadDb, args: &ReadArgs) -> anyhow::Res
         .replace("$1", &format!("'{}'", read.department))
         .replace("$2", ":now");
     let ids: Vec<String> = people.iter().map(|id| format!("'{id}'")).collect();
-    let script = format!(
-        "\\set now {}\n{page};\nSELECT id, name, title, department_id FROM people WHERE id IN ({});\n",
-        Utc::now().timestamp_micros() + 3_600_000_000,
-        ids.join(", ")
-    );
+    let now = Utc::now().timestamp_micros() + 3_600_000_000;
+    let script = if args.vary {
+        // A department drawn at random; its page names its 3 people.
+        let slug = "('departement-' || (:d)::text)";
+        let page = RAW_PAGE_POSTGRES.replace("$1", slug).replace("$2", ":now");
+        format!(
+            "\\set now {now}\n\\set d random(0, {})\n{page};\nSELECT id, name, title, department_id FROM people WHERE department_id = (SELECT id FROM departments WHERE slug = {slug});\n",
+            seed::DEPARTMENTS - 1
+        )
+    } else {
+        format!(
+            "\\set now {now}\n{page};\nSELECT id, name, title, department_id FROM people WHERE id IN ({});\n",
+            ids.join(", ")
+        )
+    };
     std::fs::create_dir_all(&env.data_dir)?;
     let script_path = env.data_dir.join(format!(
         "pgbench-page-{}.sql",
@@ -722,18 +974,34 @@ fn read_params(report: &mut Report, env: &Env, args: &ReadArgs) {
         .param("backend", env.backend.name())
         .param("releases", args.releases)
         .param("concurrency", args.concurrency)
-        .param("seconds", args.seconds);
+        .param("seconds", args.seconds)
+        .param(
+            "query",
+            match args.query {
+                Shape::Page => "page",
+                Shape::Release => "release",
+            },
+        )
+        .param("vary", args.vary)
+        .param("engine", args.engine)
+        .param("cache", args.cache.name());
 }
 
 /// `read`: GraphQL against raw SQL (and pgbench on PostgreSQL) at the same concurrency.
 pub async fn read(env: &Env, args: &ReadArgs) -> anyhow::Result<Report> {
     let read = prepare(env, args.releases).await?;
-    let statements =
-        count_statements(&read, args.concurrency, args.seconds.clamp(0.5, 3.0)).await?;
+    let picker = Arc::new(Picker::new(&read, args).await?);
+    let statements = count_statements(
+        &read,
+        &picker,
+        args.concurrency,
+        args.seconds.clamp(0.5, 3.0),
+    )
+    .await?;
     eprintln!("GraphQL phase ({} s)…", args.seconds);
-    let graphql = graphql_phase(env, &read, args).await?;
+    let graphql = graphql_phase(env, &read, &picker, args).await?;
     eprintln!("raw SQL phase ({} s)…", args.seconds);
-    let raw = raw_phase(&read, args).await?;
+    let raw = raw_phase(&read, &picker, args).await?;
     let pgbench = pgbench_phase(env, &read, args).await?;
 
     let mut report = Report::new("read");
@@ -812,7 +1080,8 @@ pub async fn read(env: &Env, args: &ReadArgs) -> anyhow::Result<Report> {
 /// `idle-rss`: the server's resident memory after start, and after the read load.
 pub async fn idle_rss(env: &Env, args: &ReadArgs) -> anyhow::Result<Report> {
     let read = prepare(env, args.releases).await?;
-    let graphql = graphql_phase(env, &read, args).await?;
+    let picker = Arc::new(Picker::new(&read, args).await?);
+    let graphql = graphql_phase(env, &read, &picker, args).await?;
     let mut report = Report::new("idle-rss");
     read_params(&mut report, env, args);
     report
@@ -831,4 +1100,31 @@ pub async fn idle_rss(env: &Env, args: &ReadArgs) -> anyhow::Result<Report> {
         .metric("errors", "failed requests", graphql.load.errors as f64);
     read.db.remove().await;
     Ok(report)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_engine_variant_aliases_the_root_field_to_its_own_name() {
+        assert!(aliased(PAGE_QUERY, "releases").contains("\n  releases: releases(first: 20,"));
+        assert!(aliased(RELEASE_QUERY, "release").contains("\n  release: release(id: $id)"));
+        for (shape, field) in [(Shape::Page, "releases"), (Shape::Release, "release")] {
+            let target = |engine| match shape {
+                Shape::Page => Target::Page {
+                    department: "d".into(),
+                    expected: 20,
+                    engine,
+                },
+                Shape::Release => Target::Release {
+                    id: "r".into(),
+                    engine,
+                },
+            };
+            let alias = format!("{field}: {field}(");
+            assert!(target(true).body().contains(&alias));
+            assert!(!target(false).body().contains(&alias));
+        }
+    }
 }

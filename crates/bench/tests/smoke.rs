@@ -94,21 +94,33 @@ const READ: &[&str] = &[
     "0.2",
 ];
 
+const READ_KEYS: &[&str] = &[
+    "rps",
+    "p50_ms",
+    "p99_ms",
+    "raw_rps",
+    "ratio",
+    "statements_per_request",
+    "peak_rss_mib",
+];
+
 #[test]
 fn read_reports_throughput_against_raw_sql() {
-    smoke(
-        "read",
-        READ,
-        &[
-            "rps",
-            "p50_ms",
-            "p99_ms",
-            "raw_rps",
-            "ratio",
-            "statements_per_request",
-            "peak_rss_mib",
-        ],
-    );
+    for (object, context) in smoke("read", READ, READ_KEYS) {
+        assert_eq!(object["cache"], "on", "{context}");
+        assert_eq!(object["query"], "page", "{context}");
+    }
+}
+
+#[test]
+fn read_by_id_with_the_cache_off_reads_a_new_release_each_time() {
+    let mut args = READ.to_vec();
+    args.extend(["--query", "release", "--vary", "--cache", "off", "--engine"]);
+    for (object, context) in smoke("read", &args, READ_KEYS) {
+        assert_eq!(object["cache"], "off", "{context}");
+        assert_eq!(object["query"], "release", "{context}");
+        assert_eq!(object["vary"], true, "{context}");
+    }
 }
 
 #[test]
