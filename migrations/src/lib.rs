@@ -21,6 +21,7 @@ mod m20261204_000007_notifications;
 mod m20261204_000008_scheduler_heartbeats;
 mod m20261204_000009_review_deadlines;
 mod m20261204_000010_directory_history;
+mod m20261204_000011_token_last_used;
 
 /// The hash the audit chain starts from: 64 zeros, the value `audit_head.hash` holds before
 /// the first audit entry is written.
@@ -44,6 +45,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261204_000008_scheduler_heartbeats::Migration),
             Box::new(m20261204_000009_review_deadlines::Migration),
             Box::new(m20261204_000010_directory_history::Migration),
+            Box::new(m20261204_000011_token_last_used::Migration),
         ]
     }
 }

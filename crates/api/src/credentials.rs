@@ -109,6 +109,10 @@ impl ApiToken {
     async fn revoked_at(&self) -> Option<Instant> {
         self.0.revoked_at.map(Into::into)
     }
+    /// When it last authenticated a request, to the minute; `null` when never.
+    async fn last_used_at(&self) -> Option<Instant> {
+        self.0.last_used_at.map(Into::into)
+    }
     /// Whether it is accepted now: neither revoked nor expired.
     async fn active(&self, ctx: &Context<'_>) -> ApiResult<bool> {
         let now = request(ctx)?.now();

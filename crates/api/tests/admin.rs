@@ -60,7 +60,7 @@ fn grant(name: &str, role: Role, department: Option<&str>) -> TokenGrant {
 }
 
 const TOKENS: &str = "query($after: String) { tokens(first: 2, after: $after) {
-  nodes { id name role department { slug } person { name } embargoAccess createdAt expiresAt revokedAt active }
+  nodes { id name role department { slug } person { name } embargoAccess createdAt expiresAt revokedAt lastUsedAt active }
   pageInfo { hasNextPage endCursor }
 } }";
 
@@ -122,6 +122,7 @@ async fn admins_list_tokens_and_sign_in_links_newest_first_and_never_a_secret() 
         assert_eq!(nodes[0]["role"], "INTEGRATOR");
         assert_eq!(nodes[0]["active"], true);
         assert!(nodes[0]["expiresAt"].is_string());
+        assert_eq!(nodes[0]["lastUsedAt"], Value::Null, "never used");
         assert_eq!(nodes[1]["id"], drafter.id.as_str());
         assert_eq!(nodes[1]["name"], "dana");
         assert_eq!(nodes[1]["department"]["slug"], "miljodepartementet");
@@ -138,6 +139,10 @@ async fn admins_list_tokens_and_sign_in_links_newest_first_and_never_a_secret() 
         let nodes = rest["data"]["tokens"]["nodes"].as_array().expect("nodes");
         assert_eq!(nodes.len(), 1, "{name}: {rest}");
         assert_eq!(nodes[0]["id"], admin.id.as_str());
+        assert!(
+            nodes[0]["lastUsedAt"].is_string(),
+            "{name}: the admin's token was used: {rest}"
+        );
         assert_eq!(rest["data"]["tokens"]["pageInfo"]["hasNextPage"], false);
 
         let links = post(

@@ -218,7 +218,14 @@ pub struct TokenRecord {
     pub expires_at: Option<DateTime<Utc>>,
     /// When it was revoked.
     pub revoked_at: Option<DateTime<Utc>>,
+    /// When it last authenticated a request, to the minute ([`LAST_USED_INTERVAL_SECS`]);
+    /// `None` when never (or not since this was recorded).
+    pub last_used_at: Option<DateTime<Utc>>,
 }
+
+/// How often, at most, authenticating a request with a token writes its `last_used_at`, so
+/// that a busy integrator's requests are normally one `SELECT` each.
+pub const LAST_USED_INTERVAL_SECS: i64 = 60;
 
 #[derive(Debug, Clone)]
 pub struct CreatedToken {
@@ -548,6 +555,7 @@ impl Store {
             created_at: Set(micros(now)),
             revoked_at: Set(None),
             expires_at: Set(grant.expires_at.map(micros)),
+            last_used_at: Set(None),
         }
         .insert(&txn)
         .await?;
@@ -614,6 +622,7 @@ impl Store {
                     created_at: from_micros(m.created_at),
                     expires_at: m.expires_at.map(from_micros),
                     revoked_at: m.revoked_at.map(from_micros),
+                    last_used_at: m.last_used_at.map(from_micros),
                 })
             })
             .collect::<StorageResult<Vec<_>>>()?;
@@ -668,6 +677,10 @@ impl Store {
         let Some(row) = row else { return Ok(None) };
         let role = Role::parse(&row.role)
             .ok_or_else(|| StorageError::Internal(format!("unknown role {}", row.role)))?;
+        let stale = now - LAST_USED_INTERVAL_SECS * 1_000_000;
+        if row.last_used_at.is_none_or(|at| at <= stale) {
+            self.record_token_use(&row.id, now, stale).await;
+        }
         Ok(Some((
             row.id,
             Viewer {
@@ -678,6 +691,28 @@ impl Store {
                 embargo_access: row.embargo_access,
             },
         )))
+    }
+}
+
+impl Store {
+    /// Records that token `id` authenticated a request at `now`, unless another request did
+    /// since `stale` (a guarded update, so concurrent requests write once). Best effort: a
+    /// failure is logged and the request goes on, since it only costs the admin's listing a
+    /// minute of precision.
+    async fn record_token_use(&self, id: &str, now: i64, stale: i64) {
+        let written = tokens::Entity::update_many()
+            .col_expr(tokens::Column::LastUsedAt, Expr::value(now))
+            .filter(tokens::Column::Id.eq(id))
+            .filter(
+                Condition::any()
+                    .add(tokens::Column::LastUsedAt.is_null())
+                    .add(tokens::Column::LastUsedAt.lte(stale)),
+            )
+            .exec(self.connection())
+            .await;
+        if let Err(error) = written {
+            tracing::warn!(token.id = %id, %error, "could not record a token's last use");
+        }
     }
 }
 

@@ -253,3 +253,75 @@ async fn a_department_is_renamed_and_moved_to_another_zone_but_keeps_its_slug() 
         test_db.cleanup().await;
     }
 }
+
+#[tokio::test]
+async fn authenticating_records_a_token_s_last_use_at_most_once_a_minute() {
+    for test_db in test_databases().await {
+        let w = TwoMinisters::build(&test_db.url).await;
+        let start = w.store.now();
+        let created = w
+            .store
+            .create_token(
+                &"admin".into(),
+                pressroom_storage::directory::TokenGrant {
+                    user_name: "tt".into(),
+                    role: pressroom_domain::visibility::Role::Integrator,
+                    department: None,
+                    person_id: None,
+                    embargo_access: false,
+                    expires_at: None,
+                },
+            )
+            .await
+            .expect("token");
+        let last_used = |store: Store| async move {
+            let page =
+                pressroom_storage::pagination::PageRequest::new(Some(100), None).expect("a page");
+            store.tokens(&page).await.expect("tokens").items[0]
+                .1
+                .last_used_at
+        };
+        assert_eq!(
+            last_used(w.store.clone()).await,
+            None,
+            "{}",
+            test_db.backend_name
+        );
+        w.store
+            .authenticate(&created.token)
+            .await
+            .expect("auth")
+            .expect("known");
+        assert_eq!(last_used(w.store.clone()).await, Some(start));
+        w.clock.set(start + Duration::seconds(30));
+        w.store
+            .authenticate(&created.token)
+            .await
+            .expect("auth")
+            .expect("known");
+        assert_eq!(
+            last_used(w.store.clone()).await,
+            Some(start),
+            "{}: not written again within the minute",
+            test_db.backend_name
+        );
+        w.clock.set(start + Duration::seconds(61));
+        w.store
+            .authenticate(&created.token)
+            .await
+            .expect("auth")
+            .expect("known");
+        assert_eq!(
+            last_used(w.store.clone()).await,
+            Some(start + Duration::seconds(61))
+        );
+        assert!(
+            w.store
+                .authenticate("prt_unknown")
+                .await
+                .expect("auth")
+                .is_none()
+        );
+        test_db.cleanup().await;
+    }
+}

@@ -99,6 +99,7 @@ const COLUMNS: [(&str, &[ExpectedColumn]); 14] = [
             ("created_at", "bigint", false),
             ("revoked_at", "bigint", true),
             ("expires_at", "bigint", true),
+            ("last_used_at", "bigint", true),
         ],
     ),
     (
@@ -762,6 +763,7 @@ fn token(id: &str, token_hash: &str) -> tokens::Model {
         created_at: AT,
         revoked_at: None,
         expires_at: None,
+        last_used_at: None,
     }
 }
 

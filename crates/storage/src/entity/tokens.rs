@@ -32,6 +32,8 @@ pub struct Model {
     pub revoked_at: Option<i64>,
     /// When the token stops being accepted, if ever.
     pub expires_at: Option<i64>,
+    /// When the token last authenticated a request, written at most once a minute.
+    pub last_used_at: Option<i64>,
 }
 
 /// Foreign keys of `tokens`.
