@@ -395,7 +395,7 @@ fn compare_edit(
 
 fn approved_by(content: &ReleaseContent, office: &str) -> ApprovalRecord {
     ApprovalRecord {
-        office_id: office.to_owned(),
+        office_id: office.into(),
         revision: 1,
         verdict: Verdict::Approved,
         by_user: "granskare".into(),
