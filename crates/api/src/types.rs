@@ -780,7 +780,7 @@ impl Viewer {
     /// Department of a drafter or editor.
     async fn department(&self, ctx: &Context<'_>) -> ApiResult<Option<Department>> {
         match &self.0.department_id {
-            Some(id) => Ok(request(ctx)?.department(id).await?.map(Into::into)),
+            Some(id) => Ok(request(ctx)?.department(id.as_str()).await?.map(Into::into)),
             None => Ok(None),
         }
     }

@@ -18,7 +18,7 @@ use pressroom_domain::content::{
 use pressroom_domain::lifecycle::{Command, State};
 use pressroom_domain::links::{PublicBaseUrl, public_url};
 use pressroom_domain::visibility::{Role, Viewer};
-use pressroom_domain::{PersonId, UserName};
+use pressroom_domain::{DepartmentId, PersonId, UserName};
 use pressroom_storage::Store;
 use pressroom_storage::directory::{Department, Person, TokenGrant};
 use pressroom_storage::releases::StoredRelease;
@@ -254,7 +254,7 @@ impl DemoUser {
             user_name: UserName::new(self.name),
             role: self.role,
             department_id: matches!(self.scope, Scope::Department)
-                .then(|| directory.department.id.clone()),
+                .then(|| DepartmentId::new(directory.department.id.as_str())),
             person_id: matches!(self.scope, Scope::MinisterOffice)
                 .then(|| PersonId::new(directory.minister.id.as_str())),
             embargo_access: self.embargo_access,
@@ -723,8 +723,8 @@ mod tests {
             assert_eq!(grant.embargo_access, viewer.embargo_access, "{}", user.name);
         }
         assert_eq!(
-            DRAFTER.viewer(&directory).department_id.as_deref(),
-            Some("dept-id")
+            DRAFTER.viewer(&directory).department_id,
+            Some(DepartmentId::new("dept-id"))
         );
         assert_eq!(
             OFFICE.grant(&directory).person_id.as_deref(),

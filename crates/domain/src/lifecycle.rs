@@ -13,7 +13,7 @@ use serde_json::{Value, json};
 use crate::approval::{self, ApprovalRecord, Verdict};
 use crate::content::{ReleaseContent, check_note};
 use crate::error::DomainError;
-use crate::ids::{PersonId, UserName};
+use crate::ids::{DepartmentId, PersonId, UserName};
 use crate::visibility::{self, Role, Viewer};
 
 /// States of a release.
@@ -266,7 +266,7 @@ pub struct Release {
     /// Id.
     pub id: String,
     /// Department (fixed at creation).
-    pub department_id: String,
+    pub department_id: DepartmentId,
     /// Stored state.
     pub state: State,
     /// Optimistic-concurrency version: +1 on every write.
@@ -335,12 +335,12 @@ impl Release {
     /// Creates a release (revision 1, DRAFT) in `department_id` as `actor`.
     pub fn create(
         id: String,
-        department_id: String,
+        department_id: DepartmentId,
         content: ReleaseContent,
         actor: &Viewer,
     ) -> Result<Transition, DomainError> {
         check_role(Action::Create, actor)?;
-        if actor.department_id.as_deref() != Some(department_id.as_str()) {
+        if actor.department_id.as_ref() != Some(&department_id) {
             return Err(DomainError::Forbidden(
                 "drafters and editors create releases of their own department only".into(),
             ));
@@ -470,9 +470,7 @@ impl Release {
     ) -> Result<Transition, DomainError> {
         let action = command.action();
         check_role(action, actor)?;
-        if actor.role.is_staff()
-            && actor.department_id.as_deref() != Some(self.department_id.as_str())
-        {
+        if actor.role.is_staff() && actor.department_id.as_ref() != Some(&self.department_id) {
             return Err(DomainError::Forbidden(
                 "this release belongs to another department".into(),
             ));

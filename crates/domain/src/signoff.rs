@@ -197,7 +197,7 @@ pub fn check_new_link(
     max_hours: i64,
     now: DateTime<Utc>,
 ) -> Result<DateTime<Utc>, DomainError> {
-    if !actor.role.is_staff() || actor.department_id.as_deref() != Some(&release.department_id) {
+    if !actor.role.is_staff() || actor.department_id.as_ref() != Some(&release.department_id) {
         return Err(DomainError::Forbidden(
             "only drafters and editors of the release's department ask for sign-off".into(),
         ));
@@ -241,7 +241,11 @@ pub fn check_new_link(
 /// its department's drafters and editors, and admins.
 pub fn manages_links(viewer: &Viewer, department_id: &str) -> bool {
     viewer.role == Role::Admin
-        || (viewer.role.is_staff() && viewer.department_id.as_deref() == Some(department_id))
+        || (viewer.role.is_staff()
+            && viewer
+                .department_id
+                .as_ref()
+                .is_some_and(|d| d == department_id))
 }
 
 /// The words a person reads when the lifecycle rules refuse an answer from a link.

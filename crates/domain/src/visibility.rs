@@ -7,7 +7,7 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::ids::{PersonId, UserName};
+use crate::ids::{DepartmentId, PersonId, UserName};
 use crate::lifecycle::State;
 
 /// Roles of the contract.
@@ -67,7 +67,7 @@ pub struct Viewer {
     /// Role of the token.
     pub role: Role,
     /// Department of a drafter or editor.
-    pub department_id: Option<String>,
+    pub department_id: Option<DepartmentId>,
     /// Person whose office a minister-office token speaks for (the office's id).
     pub person_id: Option<PersonId>,
     /// Whether an integrator is accredited to read embargoed releases.
@@ -149,9 +149,10 @@ pub fn visible_to(
 pub fn sees_beyond_public(viewer: &Viewer, facts: &VisibilityFacts<'_>) -> bool {
     match viewer.role {
         Role::Admin => true,
-        Role::Drafter | Role::Editor => {
-            viewer.department_id.as_deref() == Some(facts.department_id)
-        }
+        Role::Drafter | Role::Editor => viewer
+            .department_id
+            .as_ref()
+            .is_some_and(|d| d == facts.department_id),
         Role::MinisterOffice => {
             facts.state.is_in_review_or_later()
                 && viewer

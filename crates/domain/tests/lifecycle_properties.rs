@@ -228,7 +228,7 @@ proptest! {
                     prop_assert_eq!(&release, &before);
                     let effective = effective_state(before.state, before.embargo_until, now);
                     if !allowed_from(command(&step, now).action(), effective)
-                        && actors[who].role.is_staff() && actors[who].department_id.as_deref() == Some("d1")
+                        && actors[who].role.is_staff() && actors[who].department_id.as_ref().is_some_and(|d| d == "d1")
                         && command(&step, now).action().allowed_roles().contains(&actors[who].role)
                     {
                         let is_invalid_transition = matches!(error, DomainError::InvalidTransition { .. });

@@ -180,8 +180,8 @@ pub async fn new_form(staff: Staff, store: Data<&Store>) -> Response {
     let department = staff
         .viewer
         .department_id
-        .as_deref()
-        .and_then(|id| dir.departments.iter().find(|d| d.id == id))
+        .as_ref()
+        .and_then(|id| dir.departments.iter().find(|d| *id == d.id))
         .or(dir.departments.first())
         .map_or(String::new(), |d| d.slug.clone());
     let form = ReleaseForm::new_release(&department);

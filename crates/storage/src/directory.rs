@@ -686,7 +686,7 @@ impl Store {
             Viewer {
                 user_name: pressroom_domain::UserName::from(row.user_name),
                 role,
-                department_id: row.department_id,
+                department_id: row.department_id.map(pressroom_domain::DepartmentId::from),
                 person_id: row.person_id.map(pressroom_domain::PersonId::from),
                 embargo_access: row.embargo_access,
             },

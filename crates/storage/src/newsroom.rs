@@ -13,11 +13,11 @@
 use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
-use pressroom_domain::PersonId;
 use pressroom_domain::approval::{ApprovalStatus, Verdict, standings};
 use pressroom_domain::lifecycle::State;
 use pressroom_domain::signoff::manages_links;
 use pressroom_domain::visibility::{Role, Viewer};
+use pressroom_domain::{DepartmentId, PersonId};
 use sea_orm::sea_query::{Query, SelectStatement};
 use sea_orm::{ColumnTrait, Condition, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 
@@ -132,7 +132,7 @@ impl Store {
         filter: &WorkFilter,
         page: &PageRequest,
     ) -> StorageResult<Page<StoredRelease>> {
-        let department = match viewer.department_id.as_deref() {
+        let department = match viewer.department_id.as_ref().map(DepartmentId::as_str) {
             Some(id) if viewer.role.is_staff() => {
                 match self.departments_by_ids(&[id.to_owned()]).await?.remove(id) {
                     Some(department) => Some(department.slug),

@@ -747,12 +747,12 @@ impl Store {
             };
             let mut payload = release_payload(
                 &release,
-                departments.get(&release.department_id),
+                departments.get(release.department_id.as_str()),
                 "scheduler",
             );
             payload.insert("embargoUntil".into(), json!(format_instant(instant)));
             payload.insert("problem".into(), json!(problem));
-            for recipient in staff.editors_of(&release.department_id) {
+            for recipient in staff.editors_of(release.department_id.as_str()) {
                 mails.push(NewMail {
                     dedupe_key: Some(format!(
                         "readiness:{}:{}:{recipient}",
@@ -978,7 +978,7 @@ impl Store {
                 };
                 let mut payload = release_payload(
                     &release,
-                    departments.get(&release.department_id),
+                    departments.get(release.department_id.as_str()),
                     "scheduler",
                 );
                 payload.insert("office".into(), json!(name));
@@ -1086,7 +1086,7 @@ impl StaffDirectory {
         self.grants
             .iter()
             .filter(|(user, role, department)| {
-                *department == release.department_id
+                release.department_id == *department
                     && (*role == Role::Editor || release.author == *user)
             })
             .filter_map(|(user, ..)| self.emails.get(user).cloned())
@@ -1168,7 +1168,7 @@ pub(crate) async fn enqueue_for_transitions(
     let staff = StaffDirectory::load(txn, now).await?;
     let department_ids: BTreeSet<String> = transitions
         .iter()
-        .map(|t| t.after.department_id.clone())
+        .map(|t| t.after.department_id.to_string())
         .collect();
     let departments: HashMap<String, departments::Model> = departments::Entity::find()
         .filter(departments::Column::Id.is_in(department_ids))
@@ -1180,7 +1180,7 @@ pub(crate) async fn enqueue_for_transitions(
     let mut mails = Vec::new();
     for &transition in transitions {
         let release = &transition.after;
-        let department = departments.get(&release.department_id);
+        let department = departments.get(release.department_id.as_str());
         let actor = if transition.action == Action::ScheduledPublish
             || transition.action == Action::RefusePublication
         {
@@ -1264,7 +1264,7 @@ pub(crate) async fn enqueue_for_transitions(
                 let mut payload = release_payload(release, department, actor);
                 payload.insert("embargoUntil".into(), json!(format_instant(instant)));
                 payload.insert("problem".into(), json!("approvalsVoided"));
-                for recipient in staff.editors_of(&release.department_id) {
+                for recipient in staff.editors_of(release.department_id.as_str()) {
                     mails.push(NewMail {
                         dedupe_key: Some(format!(
                             "readiness:{}:{}:{recipient}",

@@ -26,7 +26,7 @@ use chrono::{DateTime, Duration, Utc};
 use pressroom_domain::content::sha256_hex;
 use pressroom_domain::lifecycle::format_instant;
 use pressroom_domain::visibility::{Role, Viewer};
-use pressroom_domain::{PersonId, UserName};
+use pressroom_domain::{DepartmentId, PersonId, UserName};
 use rand::RngCore;
 use sea_orm::sea_query::{Expr, Query};
 use sea_orm::{
@@ -232,7 +232,7 @@ fn session_from(m: sessions::Model) -> StorageResult<Session> {
         viewer: Viewer {
             role: parse_role(&m.role)?,
             user_name: UserName::from(m.user_name),
-            department_id: m.department_id,
+            department_id: m.department_id.map(DepartmentId::from),
             person_id: m.person_id.map(PersonId::from),
             embargo_access: m.embargo_access,
         },
@@ -438,7 +438,7 @@ impl Store {
         let viewer = Viewer {
             role: parse_role(&link.role)?,
             user_name: UserName::from(link.user_name),
-            department_id: link.department_id,
+            department_id: link.department_id.map(DepartmentId::from),
             person_id: link.person_id.map(PersonId::from),
             embargo_access: link.embargo_access,
         };
@@ -552,7 +552,7 @@ async fn start_session(
         token_hash: Set(sha256_hex(token.as_bytes())),
         user_name: Set(viewer.user_name.to_string()),
         role: Set(viewer.role.as_str().to_owned()),
-        department_id: Set(viewer.department_id.clone()),
+        department_id: Set(viewer.department_id.clone().map(DepartmentId::into_string)),
         person_id: Set(viewer.person_id.clone().map(PersonId::into_string)),
         embargo_access: Set(viewer.embargo_access),
         signin_link_id: Set(signin_link_id.clone()),

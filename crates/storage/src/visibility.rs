@@ -59,10 +59,9 @@ fn reviewed_by(person_id: &str) -> Condition {
 pub fn privileged_condition(viewer: &Viewer) -> Option<Condition> {
     match viewer.role {
         Role::Admin => Some(Condition::all().add(Expr::value(true))),
-        Role::Drafter | Role::Editor => viewer
-            .department_id
-            .as_deref()
-            .map(|department| Condition::all().add(releases::Column::DepartmentId.eq(department))),
+        Role::Drafter | Role::Editor => viewer.department_id.as_ref().map(|department| {
+            Condition::all().add(releases::Column::DepartmentId.eq(department.as_str()))
+        }),
         Role::MinisterOffice => viewer.person_id.as_ref().map(|person| {
             Condition::all()
                 .add(releases::Column::State.ne(State::Draft.as_str()))

@@ -187,9 +187,10 @@ fn sees_embargoes(viewer: &Viewer, release: &PublicRelease<'_>) -> bool {
     match viewer.role {
         Role::Admin => true,
         Role::Integrator => viewer.embargo_access,
-        Role::Drafter | Role::Editor => {
-            viewer.department_id.as_deref() == Some(release.department.id.as_str())
-        }
+        Role::Drafter | Role::Editor => viewer
+            .department_id
+            .as_ref()
+            .is_some_and(|id| *id == release.department.id),
         Role::MinisterOffice => false,
     }
 }

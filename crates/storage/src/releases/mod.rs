@@ -14,10 +14,10 @@
 //! - `outbox.rs`: the payload of a public event.
 
 use chrono::{DateTime, Utc};
-use pressroom_domain::UserName;
 use pressroom_domain::approval::ApprovalRecord;
 use pressroom_domain::content::ReleaseContent;
 use pressroom_domain::lifecycle::{Release, State};
+use pressroom_domain::{DepartmentId, UserName};
 
 use crate::clock::from_micros;
 use crate::entity::releases;
@@ -104,7 +104,7 @@ impl StoredRelease {
     pub(crate) fn into_domain(self, approvals: Vec<ApprovalRecord>) -> Release {
         Release {
             id: self.id,
-            department_id: self.department_id,
+            department_id: DepartmentId::from(self.department_id),
             state: self.state,
             version: self.version,
             revision: self.revision,

@@ -56,7 +56,7 @@ pub(super) async fn insert_new(
     let mut row = release_columns(release, now);
     row.id = Set(release.id.clone());
     row.slug = Set(slug.to_owned());
-    row.department_id = Set(release.department_id.clone());
+    row.department_id = Set(release.department_id.to_string());
     row.withdrawn_at = Set(None);
     row.withdrawal_reason = Set(None);
     row.created_by = Set(creator.to_owned());

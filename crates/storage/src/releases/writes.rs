@@ -32,7 +32,7 @@ impl Store {
         let department = crate::directory::department_by_slug(&txn, department_slug).await?;
         check_references(&txn, &content, None, viewer, now).await?;
         let id = uuid::Uuid::now_v7().to_string();
-        let transition = Release::create(id.clone(), department.id, content, viewer)?;
+        let transition = Release::create(id.clone(), department.id.into(), content, viewer)?;
         // Two creations with the same title must not pick the same free slug.
         audit::lock_chain(&txn).await?;
         let slug = free_slug(&txn, &slug_for_title(transition.after.content.title())).await?;
