@@ -329,7 +329,13 @@ struct Server {
 
 impl Server {
     fn start(db: &Database, args: &[&str]) -> Self {
+        Self::start_with(db, args, &[])
+    }
+
+    /// Starts `pressroom ARGS…` with these `PRESSROOM_*` variables set.
+    fn start_with(db: &Database, args: &[&str], env: &[(&str, &str)]) -> Self {
         let mut child = pressroom()
+            .envs(env.iter().copied())
             .args(args)
             .args(["--listen", "127.0.0.1:0", "--database-url", &db.url])
             .stdout(Stdio::piped())
@@ -415,6 +421,40 @@ fn get_status_line(base_url: &str, path: &str) -> String {
         .read_to_string(&mut response)
         .expect("read the response");
     response.lines().next().unwrap_or_default().to_owned()
+}
+
+/// `GET path` over plain HTTP/1.1; returns the whole response, status line to body.
+fn get_response(base_url: &str, path: &str) -> String {
+    let authority = base_url.strip_prefix("http://").expect("an http URL");
+    let mut stream = TcpStream::connect(authority).expect("connect to the server");
+    stream
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .expect("set a read timeout");
+    write!(
+        stream,
+        "GET {path} HTTP/1.1\r\nHost: {authority}\r\nConnection: close\r\n\r\n"
+    )
+    .expect("send the request");
+    let mut response = String::new();
+    stream
+        .read_to_string(&mut response)
+        .expect("read the response");
+    response
+}
+
+#[cfg(unix)]
+#[test]
+fn the_country_calling_code_setting_reaches_the_phone_links_of_public_pages() {
+    let db = Database::new();
+    let server = Server::start_with(&db, &["demo"], &[("PRESSROOM_COUNTRY_CALLING_CODE", "358")]);
+    let (_, url) = server.wait_until_listening();
+    let feed = get_response(&url, "/feeds/releases.atom");
+    assert!(feed.starts_with("HTTP/1.1 200"), "{feed}");
+    assert!(
+        feed.contains("tel:+358738425059") && feed.contains("073-842 50 59"),
+        "the number as written, linked with the configured country: {feed}"
+    );
+    assert_eq!(server.terminate(), Some(0));
 }
 
 #[cfg(unix)]
