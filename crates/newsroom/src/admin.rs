@@ -86,6 +86,8 @@ pub struct TokenRow {
     pub created: When,
     /// Expiry, if any.
     pub expires: Option<When>,
+    /// When it last authenticated a request (to the minute), if ever.
+    pub last_used: Option<When>,
     /// Whether it can still be revoked.
     pub revocable: bool,
 }
@@ -384,6 +386,7 @@ async fn page(
                 status,
                 created: When::new(token.created_at, tz),
                 expires: token.expires_at.map(|at| When::new(at, tz)),
+                last_used: token.last_used_at.map(|at| When::new(at, tz)),
                 revocable: status == "active",
             }
         })

@@ -1029,7 +1029,21 @@ async fn admins_list_make_and_revoke_api_tokens_whose_secret_is_shown_once() {
         let row = &page[page
             .find(&format!("id=\"token-{}\"", existing.id))
             .expect("still listed")..];
-        assert!(row[..row.find("</tr>").expect("row end")].contains("revoked"));
+        let row = &row[..row.find("</tr>").expect("row end")];
+        assert!(row.contains("revoked"));
+        assert!(
+            row.contains("<td class=\"last-used\">never</td>"),
+            "never used: {row}"
+        );
+        let used = &page[page
+            .find("<th scope=\"row\">Agency Feed</th>")
+            .expect("the new token")..];
+        let used = &used[..used.find("</tr>").expect("row end")];
+        assert!(
+            used.contains("<td class=\"last-used\"><time datetime="),
+            "{}: used once: {used}",
+            db.backend_name
+        );
         // A drafter can do none of it.
         let session = drafter(&client, &w).await;
         let (_, page) = get(&client, &session, "/newsroom/").await;
