@@ -13,4 +13,4 @@ pub mod slug;
 pub mod visibility;
 
 pub use error::{DomainError, ErrorCode};
-pub use ids::{DepartmentId, PersonId, ReleaseId, UserName};
+pub use ids::{DepartmentId, PersonId, UserName};
