@@ -783,6 +783,14 @@ impl Writer<'_> {
     fn release(&self, out: &mut Vec<u8>, release: &StoredRelease, fields: &[RField]) -> Option<()> {
         out.push(b'{');
         let mut first = true;
+        // As the resolvers do: a public release shows its department and people as they were
+        // when it went public (`Person::as_of`), anything else as they are now.
+        let public_since = visibility::effective_published_at(
+            release.state,
+            release.published_at,
+            release.embargo_until,
+            self.now,
+        );
         for field in fields {
             match field {
                 RField::Id => {
@@ -866,7 +874,7 @@ impl Writer<'_> {
                     key(out, &mut first, "department");
                     // The resolver reports a missing department as an error: the engine's case.
                     let department = self.related.departments.get(&release.department_id)?;
-                    department_object(out, department, fields);
+                    department_object(out, department.as_of(public_since), fields);
                 }
                 RField::ResponsibleMinister(fields) => {
                     key(out, &mut first, "responsibleMinister");
@@ -875,7 +883,7 @@ impl Writer<'_> {
                         .responsible_minister_id()
                         .and_then(|id| self.related.people.get(id))
                     {
-                        Some(person) => person_object(out, person, fields),
+                        Some(person) => person_object(out, person.as_of(public_since), fields),
                         None => out.extend_from_slice(b"null"),
                     }
                 }
@@ -898,7 +906,7 @@ impl Writer<'_> {
                                     key(out, &mut first, "speaker");
                                     // A missing speaker is an error: the engine's case.
                                     let person = self.related.people.get(quote.speaker_id)?;
-                                    person_object(out, person, fields);
+                                    person_object(out, person.as_of(public_since), fields);
                                 }
                             }
                         }
