@@ -13,6 +13,7 @@ mod read;
 mod report;
 mod seed;
 mod setup;
+mod subscribe;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -73,6 +74,10 @@ enum Scenario {
     /// errors, lost writes (against the audit log) and latency. Exits 1 when a correctness
     /// target (no error, no lost write, no double publication, intact chain) is missed.
     Load(load::LoadArgs),
+    /// Thousands of releasePublished subscriptions over WebSockets: the server's feed reads,
+    /// database transactions, CPU and memory at each step, and whether every subscription
+    /// received each publication exactly once.
+    Subscribe(subscribe::SubscribeArgs),
 }
 
 fn main() -> ExitCode {
@@ -124,6 +129,7 @@ async fn run(cli: &Cli) -> anyhow::Result<Report> {
         Scenario::IdleRss(args) => read::idle_rss(&env, args).await,
         Scenario::Engine(args) => engine::engine(&env, args).await,
         Scenario::Load(args) => load::load(&env, args).await,
+        Scenario::Subscribe(args) => subscribe::subscribe(&env, args).await,
     }
 }
 

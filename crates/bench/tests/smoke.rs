@@ -244,3 +244,36 @@ fn load_reports_no_error_and_no_lost_write() {
         assert_eq!(object["published"].as_f64(), Some(scheduled), "{context}");
     }
 }
+
+#[test]
+fn subscribe_delivers_every_publication_once_to_every_subscription() {
+    let objects = smoke(
+        "subscribe",
+        &[
+            "--steps",
+            "0,20",
+            "--per-connection",
+            "2",
+            "--seconds",
+            "0.5",
+            "--releases",
+            "2",
+        ],
+        &[
+            "polls_per_s_at_0",
+            "polls_per_s_at_20",
+            "rss_mib_at_0",
+            "rss_mib_at_20",
+            "events_expected",
+            "events_missing",
+            "events_duplicated",
+            "delivery_seconds",
+        ],
+    );
+    for (object, context) in objects {
+        // Correctness, not timing: 20 subscriptions × 2 releases, none missing, none twice.
+        assert_eq!(object["events_expected"].as_f64(), Some(40.0), "{context}");
+        assert_eq!(object["events_missing"].as_f64(), Some(0.0), "{context}");
+        assert_eq!(object["events_duplicated"].as_f64(), Some(0.0), "{context}");
+    }
+}
