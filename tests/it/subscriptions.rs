@@ -269,3 +269,51 @@ async fn connections_per_address_and_subscriptions_per_connection_are_capped() {
     })
     .await;
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_connection_silent_for_the_idle_timeout_is_closed_and_one_that_pings_is_not() {
+    for_each_backend(|backend: Backend| async move {
+        let config = std::env::temp_dir().join(format!(
+            "pressroom-websocket-idle-{}.toml",
+            uuid::Uuid::new_v4()
+        ));
+        std::fs::write(&config, "websocket_idle_timeout_secs = 2\n")
+            .expect("write the configuration file");
+        let config = config.to_str().expect("a UTF-8 path").to_owned();
+        let app = spawn_app_with(backend, &["--no-scheduler", "--config", &config]).await;
+
+        let mut silent = subscribe(&app, None, "miljodepartementet").await;
+        let mut pinging = connect(&app).await;
+        send(&mut pinging, json!({ "type": "connection_init" })).await;
+        let ack = next_message(&mut pinging, Duration::from_secs(10))
+            .await
+            .expect("connection_ack");
+        assert_eq!(ack["type"], "connection_ack", "[{}] {ack}", app.backend);
+
+        // Pinging every quarter second for three times the timeout keeps a connection open.
+        for _ in 0..24 {
+            send(&mut pinging, json!({ "type": "ping" })).await;
+            let pong = next_message(&mut pinging, Duration::from_secs(10))
+                .await
+                .expect("a pong: the connection that pings stays open");
+            assert_eq!(pong["type"], "pong", "[{}] {pong}", app.backend);
+            tokio::time::sleep(Duration::from_millis(250)).await;
+        }
+
+        // The silent one was closed with graphql-transport-ws's 3008 (timeout).
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
+        let close = loop {
+            let frame = tokio::time::timeout_at(deadline, silent.next())
+                .await
+                .expect("the silent connection is closed in time")
+                .expect("a frame")
+                .expect("a valid frame");
+            if let Message::Close(close) = frame {
+                break close;
+            }
+        };
+        let close = close.expect("a close code");
+        assert_eq!(u16::from(close.code), 3008, "[{}] {close:?}", app.backend);
+    })
+    .await;
+}

@@ -33,8 +33,8 @@ pub(crate) use auth::{Auth, authenticate};
 pub use graphql_http::MAX_BODY_BYTES;
 pub use rate_limit::RateLimit;
 pub use websocket::{
-    DEFAULT_CONNECTIONS_PER_ADDRESS, DEFAULT_SUBSCRIPTIONS_PER_CONNECTION, OVER_LIMIT_CLOSE_CODE,
-    WebSocketLimits,
+    DEFAULT_CONNECTIONS_PER_ADDRESS, DEFAULT_SUBSCRIPTIONS_PER_CONNECTION,
+    DEFAULT_WEBSOCKET_IDLE_TIMEOUT, OVER_LIMIT_CLOSE_CODE, WebSocketLimits,
 };
 
 /// GraphiQL, pointed at this server's endpoints, with its files served from the binary
@@ -104,6 +104,8 @@ pub struct HttpConfig {
     /// Operations (subscriptions) one WebSocket connection may run at once; beyond it a new
     /// one gets a `FORBIDDEN` error.
     pub subscriptions_per_connection: usize,
+    /// How long a WebSocket connection may send nothing (not even a ping) before it is closed.
+    pub websocket_idle_timeout: Duration,
 }
 
 /// The default of [`HttpConfig::request_timeout`] (the `request_timeout_secs` setting).
@@ -121,6 +123,7 @@ impl Default for HttpConfig {
             newsroom: None,
             websocket_connections_per_address: DEFAULT_CONNECTIONS_PER_ADDRESS,
             subscriptions_per_connection: DEFAULT_SUBSCRIPTIONS_PER_CONNECTION,
+            websocket_idle_timeout: DEFAULT_WEBSOCKET_IDLE_TIMEOUT,
         }
     }
 }
@@ -202,10 +205,13 @@ pub fn app_with(store: Store, config: HttpConfig) -> impl Endpoint {
         .data(SharedResponseCache(
             ResponseCache::new(config.response_cache_entries).map(Arc::new),
         ))
-        .data(WebSocketLimits::new(
-            config.websocket_connections_per_address,
-            config.subscriptions_per_connection,
-        ))
+        .data(
+            WebSocketLimits::new(
+                config.websocket_connections_per_address,
+                config.subscriptions_per_connection,
+            )
+            .idle_timeout(config.websocket_idle_timeout),
+        )
         .data(gateway)
         .data(config.links.clone())
         .data(store);

@@ -486,6 +486,7 @@ async fn run(command: Command, settings: Settings) -> anyhow::Result<ExitCode> {
                     websocket_connections_per_address: settings.websocket_connections_per_address
                         as usize,
                     subscriptions_per_connection: settings.subscriptions_per_connection as usize,
+                    websocket_idle_timeout: settings.websocket_idle_timeout(),
                 })
                 .serve(store, scheduler)
                 .await?;

@@ -107,6 +107,9 @@ pub struct Settings {
     pub websocket_connections_per_address: u64,
     /// Subscriptions one WebSocket connection may run at once.
     pub subscriptions_per_connection: u64,
+    /// Seconds a WebSocket connection may stay silent (no message, not even a ping) before the
+    /// server closes it.
+    pub websocket_idle_timeout_secs: u64,
     /// The country calling code (1 to 999) of phone numbers written in national form, which
     /// `tel:` links get in place of the trunk `0`: 46, Sweden, by default.
     pub country_calling_code: u16,
@@ -147,13 +150,15 @@ impl Default for Settings {
                 as u64,
             subscriptions_per_connection: pressroom_api::http::DEFAULT_SUBSCRIPTIONS_PER_CONNECTION
                 as u64,
+            websocket_idle_timeout_secs: pressroom_api::http::DEFAULT_WEBSOCKET_IDLE_TIMEOUT
+                .as_secs(),
             country_calling_code: pressroom_api::public::DEFAULT_COUNTRY_CALLING_CODE,
         }
     }
 }
 
 /// Every key, in the order of [`Settings`]; an environment variable is read only for these.
-pub const KEYS: [&str; 27] = [
+pub const KEYS: [&str; 28] = [
     "database_url",
     "log_format",
     "listen",
@@ -180,6 +185,7 @@ pub const KEYS: [&str; 27] = [
     "signin_rate_limit_per_minute",
     "websocket_connections_per_address",
     "subscriptions_per_connection",
+    "websocket_idle_timeout_secs",
     "country_calling_code",
 ];
 
@@ -343,6 +349,12 @@ impl Settings {
             1,
             1_000,
         )?;
+        within(
+            "websocket_idle_timeout_secs",
+            self.websocket_idle_timeout_secs,
+            1,
+            3_600,
+        )?;
         self.newsroom()?;
         self.public_base_url()?;
         if self.database_url.trim().is_empty() {
@@ -386,6 +398,11 @@ impl Settings {
     /// The request timeout.
     pub fn request_timeout(&self) -> Duration {
         Duration::from_secs(self.request_timeout_secs)
+    }
+
+    /// How long a WebSocket connection may stay silent.
+    pub fn websocket_idle_timeout(&self) -> Duration {
+        Duration::from_secs(self.websocket_idle_timeout_secs)
     }
 
     /// How long requests in flight may take to finish after a shutdown signal.
@@ -640,6 +657,11 @@ mod tests {
                 "PRESSROOM_SUBSCRIPTIONS_PER_CONNECTION",
                 "0",
                 "subscriptions_per_connection",
+            ),
+            (
+                "PRESSROOM_WEBSOCKET_IDLE_TIMEOUT_SECS",
+                "0",
+                "websocket_idle_timeout_secs",
             ),
             (
                 "PRESSROOM_COUNTRY_CALLING_CODE",

@@ -7,11 +7,17 @@
 //! later) and a reason naming the limit, which a browser's client can read (it cannot read the
 //! status of a refused upgrade). An operation over the second gets one GraphQL error (code
 //! `FORBIDDEN`) and `complete`; the connection and its other subscriptions go on.
+//!
+//! A connection on which the client sends nothing (not even a ping) for the idle timeout is
+//! closed: with code 3008 under graphql-transport-ws, with a `connection_error` under the older
+//! graphql-ws. Idle sockets would otherwise hold their place against the per-address limit and
+//! their memory for ever.
 
 use std::collections::HashMap;
 use std::net::IpAddr;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, OnceLock, PoisonError};
+use std::time::Duration;
 
 use async_graphql::{Data, Executor, Request, Response};
 use async_graphql_poem::{GraphQLProtocol, GraphQLWebSocket};
@@ -32,6 +38,9 @@ pub const DEFAULT_CONNECTIONS_PER_ADDRESS: usize = 50;
 /// The default of `HttpConfig::subscriptions_per_connection`.
 pub const DEFAULT_SUBSCRIPTIONS_PER_CONNECTION: usize = 20;
 
+/// The default of `HttpConfig::websocket_idle_timeout`.
+pub const DEFAULT_WEBSOCKET_IDLE_TIMEOUT: Duration = Duration::from_secs(60);
+
 /// The close code of a connection over the per-address limit: 1013, try again later.
 pub const OVER_LIMIT_CLOSE_CODE: u16 = 1013;
 
@@ -40,6 +49,7 @@ pub const OVER_LIMIT_CLOSE_CODE: u16 = 1013;
 pub struct WebSocketLimits {
     connections_per_address: usize,
     subscriptions_per_connection: usize,
+    idle_timeout: Duration,
     open: Arc<Mutex<HashMap<IpAddr, usize>>>,
 }
 
@@ -50,7 +60,17 @@ impl WebSocketLimits {
         Self {
             connections_per_address: connections_per_address.max(1),
             subscriptions_per_connection: subscriptions_per_connection.max(1),
+            idle_timeout: DEFAULT_WEBSOCKET_IDLE_TIMEOUT,
             open: Arc::new(Mutex::new(HashMap::new())),
+        }
+    }
+
+    /// Connections on which the client sends nothing for `timeout` are closed.
+    #[must_use]
+    pub fn idle_timeout(self, timeout: Duration) -> Self {
+        Self {
+            idle_timeout: timeout,
+            ..self
         }
     }
 
@@ -172,6 +192,7 @@ pub(crate) async fn subscriptions(
     let store = store.clone();
     let slot = limits.connect(remote.as_socket_addr().map(|a| a.ip()));
     let per_address = limits.connections_per_address;
+    let idle_timeout = limits.idle_timeout;
     websocket
         .protocols(async_graphql::http::ALL_WEBSOCKET_PROTOCOLS)
         .config(socket_config())
@@ -192,6 +213,7 @@ pub(crate) async fn subscriptions(
             let _open = OpenConnection::new();
             GraphQLWebSocket::new(stream, connection, protocol)
                 .on_connection_init(move |payload| super::auth::connection_init(store, payload))
+                .keepalive_timeout(idle_timeout)
                 .serve()
                 .await;
             drop(slot);
