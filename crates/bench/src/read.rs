@@ -586,6 +586,8 @@ where
 /// The GraphQL phase against a running server, with its memory before and during the load.
 struct GraphqlOutcome {
     load: LoadOutcome,
+    /// The server's CPU time per completed request (warm-up included), in milliseconds.
+    server_cpu_ms: f64,
     idle_rss_mib: f64,
     after_rss_mib: f64,
     peak_rss_mib: f64,
@@ -633,6 +635,7 @@ async fn graphql_phase(
     })?;
 
     let pid = server.pid();
+    let cpu_before = crate::setup::cpu_seconds_of(&pid.to_string())?;
     let sampling = Arc::new(std::sync::atomic::AtomicBool::new(true));
     let sampler = {
         let sampling = Arc::clone(&sampling);
@@ -676,9 +679,12 @@ async fn graphql_phase(
     sampling.store(false, Ordering::Relaxed);
     let sampled_peak = sampler.await.unwrap_or_default();
     let after = server.memory()?;
+    let server_cpu_ms = (crate::setup::cpu_seconds_of(&pid.to_string())? - cpu_before) * 1000.0
+        / load.completed.max(1) as f64;
     server.stop().await?;
     Ok(GraphqlOutcome {
         load,
+        server_cpu_ms,
         idle_rss_mib: idle.rss_mib,
         after_rss_mib: after.rss_mib,
         // VmHWM is the kernel's own peak; the sampled maximum can only be lower.
@@ -1049,6 +1055,11 @@ pub async fn read(env: &Env, args: &ReadArgs) -> anyhow::Result<Report> {
         )
         .metric("peak_rss_mib", "server peak RSS MiB", graphql.peak_rss_mib)
         .metric("idle_rss_mib", "server idle RSS MiB", graphql.idle_rss_mib)
+        .metric(
+            "server_cpu_ms",
+            "server CPU ms per GraphQL request",
+            graphql.server_cpu_ms,
+        )
         .metric(
             "errors",
             "failed requests",
