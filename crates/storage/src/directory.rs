@@ -392,21 +392,7 @@ impl Store {
     ) -> StorageResult<Department> {
         let now = self.now();
         let txn = self.begin_write().await?;
-        let locked = departments::Entity::update_many()
-            .col_expr(
-                departments::Column::Name,
-                Expr::col(departments::Column::Name),
-            )
-            .filter(departments::Column::Id.eq(id))
-            .exec(&txn)
-            .await?;
-        if locked.rows_affected == 0 {
-            return Err(StorageError::NotFound);
-        }
-        let before = departments::Entity::find_by_id(id.to_owned())
-            .one(&txn)
-            .await?
-            .ok_or(StorageError::NotFound)?;
+        let before = lock_department(&txn, id).await?;
         let name = change.name.unwrap_or_else(|| before.name.clone());
         let time_zone = change.time_zone.unwrap_or_else(|| before.time_zone.clone());
         check_department(&before.slug, &name, &time_zone)?;
@@ -766,6 +752,28 @@ async fn lock_person(txn: &sea_orm::DatabaseTransaction, id: &str) -> StorageRes
         return Err(StorageError::NotFound);
     }
     people::Entity::find_by_id(id.to_owned())
+        .one(txn)
+        .await?
+        .ok_or(StorageError::NotFound)
+}
+
+/// Department `id`, its row locked for the rest of `txn` (a no-op update), or `NotFound`.
+async fn lock_department(
+    txn: &sea_orm::DatabaseTransaction,
+    id: &str,
+) -> StorageResult<departments::Model> {
+    let locked = departments::Entity::update_many()
+        .col_expr(
+            departments::Column::Name,
+            Expr::col(departments::Column::Name),
+        )
+        .filter(departments::Column::Id.eq(id))
+        .exec(txn)
+        .await?;
+    if locked.rows_affected == 0 {
+        return Err(StorageError::NotFound);
+    }
+    departments::Entity::find_by_id(id.to_owned())
         .one(txn)
         .await?
         .ok_or(StorageError::NotFound)
