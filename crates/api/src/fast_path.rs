@@ -962,50 +962,35 @@ fn boolean(out: &mut Vec<u8>, value: bool) {
     out.extend_from_slice(if value { b"true" } else { b"false" });
 }
 
-fn department_object(out: &mut Vec<u8>, department: &Department, fields: &[DField]) {
+/// An object whose selected fields are all strings: `entry` gives each field's key and value.
+fn string_object<'a, F>(
+    out: &mut Vec<u8>,
+    fields: &[F],
+    entry: impl Fn(&F) -> (&'static str, &'a str),
+) {
     out.push(b'{');
     let mut first = true;
     for field in fields {
-        match field {
-            DField::Id => {
-                key(out, &mut first, "id");
-                string(out, department.id.as_ref());
-            }
-            DField::Slug => {
-                key(out, &mut first, "slug");
-                string(out, &department.slug);
-            }
-            DField::Name => {
-                key(out, &mut first, "name");
-                string(out, &department.name);
-            }
-            DField::TimeZone => {
-                key(out, &mut first, "timeZone");
-                string(out, &department.time_zone);
-            }
-        }
+        let (name, value) = entry(field);
+        key(out, &mut first, name);
+        string(out, value);
     }
     out.push(b'}');
 }
 
+fn department_object(out: &mut Vec<u8>, department: &Department, fields: &[DField]) {
+    string_object(out, fields, |field| match field {
+        DField::Id => ("id", department.id.as_ref()),
+        DField::Slug => ("slug", &department.slug),
+        DField::Name => ("name", &department.name),
+        DField::TimeZone => ("timeZone", &department.time_zone),
+    });
+}
+
 fn person_object(out: &mut Vec<u8>, person: &Person, fields: &[PField]) {
-    out.push(b'{');
-    let mut first = true;
-    for field in fields {
-        match field {
-            PField::Id => {
-                key(out, &mut first, "id");
-                string(out, person.id.as_ref());
-            }
-            PField::Name => {
-                key(out, &mut first, "name");
-                string(out, &person.name);
-            }
-            PField::Title => {
-                key(out, &mut first, "title");
-                string(out, &person.title);
-            }
-        }
-    }
-    out.push(b'}');
+    string_object(out, fields, |field| match field {
+        PField::Id => ("id", person.id.as_ref()),
+        PField::Name => ("name", &person.name),
+        PField::Title => ("title", &person.title),
+    });
 }
