@@ -77,25 +77,27 @@ pub fn cookie_value(req: &Request, name: &str) -> Option<String> {
 /// A `Set-Cookie` value for the newsroom: HttpOnly, SameSite=Lax, path `/newsroom`, `Secure`
 /// when served over HTTPS; `None` as value removes the cookie.
 pub fn set_cookie(name: &str, value: Option<&str>, secure: bool) -> String {
-    let mut cookie = Cookie::new(name.to_owned(), value.unwrap_or("").to_owned());
-    cookie.set_http_only(true);
-    cookie.set_same_site(cookie::SameSite::Lax);
-    cookie.set_path(crate::BASE);
-    cookie.set_secure(secure);
+    let mut cookie = newsroom_cookie(name, value.unwrap_or(""), secure);
     if value.is_none() {
         cookie.set_max_age(cookie::time::Duration::ZERO);
     }
     cookie.to_string()
 }
 
-/// A `Set-Cookie` value like [`set_cookie`]'s that the browser keeps for `seconds` at most: for
-/// a value the page after a redirect shows once (post/redirect/get), then removes.
-pub fn set_short_cookie(name: &str, value: &str, secure: bool, seconds: i64) -> String {
+/// A cookie of the newsroom: HttpOnly, SameSite=Lax, path `/newsroom`, `Secure` when asked.
+fn newsroom_cookie(name: &str, value: &str, secure: bool) -> Cookie<'static> {
     let mut cookie = Cookie::new(name.to_owned(), value.to_owned());
     cookie.set_http_only(true);
     cookie.set_same_site(cookie::SameSite::Lax);
     cookie.set_path(crate::BASE);
     cookie.set_secure(secure);
+    cookie
+}
+
+/// A `Set-Cookie` value like [`set_cookie`]'s that the browser keeps for `seconds` at most: for
+/// a value the page after a redirect shows once (post/redirect/get), then removes.
+pub fn set_short_cookie(name: &str, value: &str, secure: bool, seconds: i64) -> String {
+    let mut cookie = newsroom_cookie(name, value, secure);
     cookie.set_max_age(cookie::time::Duration::seconds(seconds));
     cookie.to_string()
 }
