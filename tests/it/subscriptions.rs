@@ -20,18 +20,7 @@ type Socket = WebSocketStream<MaybeTlsStream<TcpStream>>;
 
 /// Connects, authenticates with `token` (none: anonymous) and subscribes.
 async fn subscribe(app: &TestApp, token: Option<&str>, department: &str) -> Socket {
-    let url = format!(
-        "{}/graphql/ws",
-        app.base_url.replacen("http://", "ws://", 1)
-    );
-    let mut request = url.into_client_request().expect("a request");
-    request.headers_mut().insert(
-        "Sec-WebSocket-Protocol",
-        "graphql-transport-ws".parse().expect("header"),
-    );
-    let (mut socket, _) = tokio_tungstenite::connect_async(request)
-        .await
-        .expect("connect");
+    let mut socket = connect(app).await;
     let payload = match token {
         Some(token) => json!({ "Authorization": format!("Bearer {token}") }),
         None => json!({}),
@@ -143,7 +132,7 @@ async fn release_published_fires_once_at_the_instant_and_never_before() {
     .await;
 }
 
-/// Connects and completes `connection_init` anonymously.
+/// Opens a graphql-transport-ws connection (nothing sent yet).
 async fn connect(app: &TestApp) -> Socket {
     let url = format!(
         "{}/graphql/ws",
