@@ -60,7 +60,8 @@ impl Refusal {
 
 /// A request ready for the engine, with what it will run.
 pub struct Prepared {
-    /// The engine's request, its document already parsed.
+    /// The request (variables, operation name, data) without its query text: the engine gets
+    /// it from [`Prepared::into_engine_request`], which hands it the parsed `document`.
     pub request: Request,
     /// The type of the operation that will run.
     pub kind: OperationType,
@@ -70,6 +71,16 @@ pub struct Prepared {
     /// The parsed document (shared with the cache of parsed documents), for
     /// [`crate::fast_path`].
     pub document: Arc<ExecutableDocument>,
+}
+
+impl Prepared {
+    /// The request for the engine, with a copy of the parsed document (the engine owns its
+    /// document; the compiled path reads the shared one and needs no copy).
+    pub fn into_engine_request(self) -> Request {
+        let mut request = self.request;
+        request.set_parsed_query(ExecutableDocument::clone(&self.document));
+        request
+    }
 }
 
 /// Where a request comes from, which decides what it may run.
@@ -156,7 +167,6 @@ impl Gateway {
             }
             _ => {}
         }
-        request.set_parsed_query(ExecutableDocument::clone(&document));
         Ok(Prepared {
             request,
             kind,
@@ -262,7 +272,7 @@ pub fn execution_started(response: &Response) -> bool {
 impl Executor for Gateway {
     async fn execute(&self, request: Request) -> Response {
         match self.prepare(request, Transport::WebSocket) {
-            Ok(prepared) => self.schema.execute(prepared.request).await,
+            Ok(prepared) => self.schema.execute(prepared.into_engine_request()).await,
             Err(refusal) => Response::from_errors(vec![refusal.error().clone()]),
         }
     }
@@ -273,7 +283,9 @@ impl Executor for Gateway {
         session_data: Option<Arc<Data>>,
     ) -> BoxStream<'static, Response> {
         match self.prepare(request, Transport::WebSocket) {
-            Ok(prepared) => Executor::execute_stream(&self.schema, prepared.request, session_data),
+            Ok(prepared) => {
+                Executor::execute_stream(&self.schema, prepared.into_engine_request(), session_data)
+            }
             Err(refusal) => stream::once(std::future::ready(Response::from_errors(vec![
                 refusal.error().clone(),
             ])))

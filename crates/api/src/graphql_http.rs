@@ -431,7 +431,7 @@ async fn execute(
         }
         Lookup::Miss(ticket) => ticket,
     };
-    let prepared = match gateway.prepare(request, transport) {
+    let mut prepared = match gateway.prepare(request, transport) {
         Ok(prepared) => prepared,
         Err(refusal) => return refused(refusal, media, &span, began),
     };
@@ -459,15 +459,11 @@ async fn execute(
         }
         return respond_bytes(media, StatusCode::OK, body);
     }
-    let response = run(gateway, prepared.request, context, &span).await;
+    let kind = prepared.kind;
+    let first_field = prepared.first_field.take();
+    let response = run(gateway, prepared.into_engine_request(), context, &span).await;
     let started = execution_started(&response);
-    let field = record(
-        prepared.kind,
-        prepared.first_field.as_deref(),
-        &response,
-        &span,
-        began,
-    );
+    let field = record(kind, first_field.as_deref(), &response, &span, began);
     let status = if started || media == MediaType::Json {
         StatusCode::OK
     } else {

@@ -394,7 +394,7 @@ async fn both(
         .schema()
         .execute(
             prepared
-                .request
+                .into_engine_request()
                 .data(RequestContext::new(store, viewer.cloned())),
         )
         .await;

@@ -168,12 +168,10 @@ pub async fn engine(env: &Env, args: &EngineArgs) -> anyhow::Result<Report> {
                 let context = RequestContext::new(&store, Some(viewer.clone()));
                 async move {
                     let request = match layer {
-                        Layer::Schema => {
-                            gateway
-                                .prepare(request, Transport::HttpPost)
-                                .map_err(|refusal| anyhow::anyhow!("{:?}", refusal.error()))?
-                                .request
-                        }
+                        Layer::Schema => gateway
+                            .prepare(request, Transport::HttpPost)
+                            .map_err(|refusal| anyhow::anyhow!("{:?}", refusal.error()))?
+                            .into_engine_request(),
                         _ => request,
                     };
                     let response = gateway.schema().execute(request.data(context)).await;
