@@ -7,8 +7,9 @@
 //! directive, `__typename`, a field it does not know, a variable it cannot type exactly, a
 //! default value) gets `None`, and the request goes to the resolver engine as before. A plan is
 //! run by [`run`] with the same storage reads as the resolvers (the same visibility rule, the
-//! same instant), in a fixed number of statements (the release or the page, then the
-//! departments and the people it names, one statement each), and the JSON response is written
+//! same instant), in one statement (the release or the page, with the audit `seq` that says
+//! whether the cached directory of departments and people is current; see
+//! `pressroom_storage::directory_cache`; three more when it is not), and the JSON response is written
 //! directly, keys in selection order. Whenever the resolvers would answer with an error (a
 //! malformed argument, a missing department or speaker, a storage failure) [`run`] gives `None`
 //! as well, so that the engine produces the error: the fast path only ever writes answers
@@ -25,8 +26,9 @@ use pressroom_domain::lifecycle::format_instant;
 use pressroom_domain::visibility;
 use pressroom_storage::Store;
 use pressroom_storage::directory::{Department, Person};
+use pressroom_storage::directory_cache::Directory;
 use pressroom_storage::pagination::{Page, PageRequest};
-use pressroom_storage::releases::StoredRelease;
+use pressroom_storage::releases::{ReleaseKey, StoredRelease};
 
 use crate::context::RequestContext;
 use crate::inputs::ReleaseFilter;
@@ -531,73 +533,6 @@ impl Plan {
     }
 }
 
-/// What the releases of an answer refer to, loaded in one statement each.
-struct Related {
-    departments: HashMap<String, Department>,
-    people: HashMap<String, Person>,
-}
-
-/// Which related rows the selection needs.
-#[derive(Default)]
-struct Needs {
-    departments: bool,
-    ministers: bool,
-    speakers: bool,
-}
-
-impl Needs {
-    fn of(fields: &[RField]) -> Self {
-        let mut needs = Self::default();
-        for field in fields {
-            match field {
-                RField::Department(_) => needs.departments = true,
-                RField::ResponsibleMinister(_) => needs.ministers = true,
-                RField::Quotes(quote) if quote.iter().any(|q| matches!(q, QField::Speaker(_))) => {
-                    needs.speakers = true;
-                }
-                _ => {}
-            }
-        }
-        needs
-    }
-
-    fn add(&mut self, other: Self) {
-        self.departments |= other.departments;
-        self.ministers |= other.ministers;
-        self.speakers |= other.speakers;
-    }
-}
-
-async fn related<'r>(
-    store: &Store,
-    releases: impl Iterator<Item = &'r StoredRelease> + Clone,
-    needs: &Needs,
-) -> Option<Related> {
-    let mut departments = Vec::new();
-    let mut people = Vec::new();
-    for release in releases {
-        if needs.departments {
-            departments.push(release.department_id.clone());
-        }
-        if needs.ministers
-            && let Some(id) = release.content.responsible_minister_id()
-        {
-            people.push(id.to_owned());
-        }
-        if needs.speakers {
-            people.extend(release.content.quotes().map(|q| q.speaker_id.to_owned()));
-        }
-    }
-    departments.sort_unstable();
-    departments.dedup();
-    people.sort_unstable();
-    people.dedup();
-    Some(Related {
-        departments: store.departments_by_ids(&departments).await.ok()?,
-        people: store.people_by_ids(&people).await.ok()?,
-    })
-}
-
 /// Runs `plan` for the request of `context`: the JSON body of the answer, or `None` when the
 /// engine must answer (an argument it refuses, a missing row it reports, a storage error).
 pub async fn run(plan: &Plan, store: &Store, context: &RequestContext) -> Option<Vec<u8>> {
@@ -609,17 +544,19 @@ pub async fn run(plan: &Plan, store: &Store, context: &RequestContext) -> Option
     out.extend_from_slice(b"\":");
     match &plan.root {
         Root::Release { id, fields } | Root::ReleaseBySlug { slug: id, fields } => {
-            let release = match &plan.root {
-                Root::Release { .. } => store.secure_release(viewer, id, now).await.ok()?,
-                _ => store.secure_release_by_slug(viewer, id, now).await.ok()?,
+            let key = match &plan.root {
+                Root::Release { .. } => ReleaseKey::Id(id),
+                _ => ReleaseKey::Slug(id),
             };
-            match release {
+            match store
+                .secure_release_with_directory(viewer, key, now)
+                .await
+                .ok()?
+            {
                 None => out.extend_from_slice(b"null"),
-                Some(release) => {
-                    let related =
-                        related(store, std::iter::once(&release), &Needs::of(fields)).await?;
+                Some((release, directory)) => {
                     let writer = Writer {
-                        related: &related,
+                        directory: &directory,
                         now,
                     };
                     writer.release(&mut out, &release, fields)?;
@@ -633,27 +570,13 @@ pub async fn run(plan: &Plan, store: &Store, context: &RequestContext) -> Option
                 Some(value) => ReleaseFilter::parse(Some(value.clone())).ok()?,
             };
             let filter = filter.into_storage().ok()?;
-            let page = store
-                .secure_releases(viewer, &filter, &page_request, now)
+            let (page, directory) = store
+                .secure_releases_with_directory(viewer, &filter, &page_request, now)
                 .await
                 .ok()?;
-            let mut needs = Needs::default();
-            for field in fields {
-                match field {
-                    CField::Nodes(fields) => needs.add(Needs::of(fields)),
-                    CField::Edges(edge) => {
-                        for field in edge {
-                            if let EField::Node(fields) = field {
-                                needs.add(Needs::of(fields));
-                            }
-                        }
-                    }
-                    CField::PageInfo(_) => {}
-                }
-            }
-            let related = related(store, page.items.iter().map(|(_, r)| r), &needs).await?;
+            let directory = directory.unwrap_or_default();
             let writer = Writer {
-                related: &related,
+                directory: &directory,
                 now,
             };
             writer.connection(&mut out, &page, fields)?;
@@ -665,7 +588,7 @@ pub async fn run(plan: &Plan, store: &Store, context: &RequestContext) -> Option
 
 /// Writes JSON as async-graphql's response serializes it (serde_json, compact).
 struct Writer<'a> {
-    related: &'a Related,
+    directory: &'a Directory,
     now: chrono::DateTime<chrono::Utc>,
 }
 
@@ -873,7 +796,7 @@ impl Writer<'_> {
                 RField::Department(fields) => {
                     key(out, &mut first, "department");
                     // The resolver reports a missing department as an error: the engine's case.
-                    let department = self.related.departments.get(&release.department_id)?;
+                    let department = self.directory.departments.get(&release.department_id)?;
                     department_object(out, department.as_of(public_since), fields);
                 }
                 RField::ResponsibleMinister(fields) => {
@@ -881,7 +804,7 @@ impl Writer<'_> {
                     match release
                         .content
                         .responsible_minister_id()
-                        .and_then(|id| self.related.people.get(id))
+                        .and_then(|id| self.directory.people.get(id))
                     {
                         Some(person) => person_object(out, person.as_of(public_since), fields),
                         None => out.extend_from_slice(b"null"),
@@ -905,7 +828,7 @@ impl Writer<'_> {
                                 QField::Speaker(fields) => {
                                     key(out, &mut first, "speaker");
                                     // A missing speaker is an error: the engine's case.
-                                    let person = self.related.people.get(quote.speaker_id)?;
+                                    let person = self.directory.people.get(quote.speaker_id)?;
                                     person_object(out, person.as_of(public_since), fields);
                                 }
                             }

@@ -12,6 +12,7 @@ use pressroom_domain::content::{Block, Contact, ContentInput, ReleaseContent, Re
 use pressroom_domain::lifecycle::Command;
 use pressroom_domain::visibility::{Role, Viewer};
 use pressroom_storage::Store;
+use pressroom_storage::directory::{DepartmentChange, PersonChange};
 use pressroom_test_support::database::test_databases;
 use pressroom_test_support::world::{DEPARTMENT, TwoMinisters, viewer};
 use proptest::prelude::*;
@@ -571,5 +572,182 @@ fn shapes_it_does_not_know_go_to_the_engine() {
         ("query($id: ID!) { release(id: $id) { id id } }", id.clone()),
     ] {
         assert!(!plans(text, variables), "{text}");
+    }
+}
+
+/// The fast path keeps departments and people in memory (`pressroom_storage::directory_cache`)
+/// and checks them against the audit `seq` its release statement reads: a rename made through
+/// another `Store` (another replica) shows on this one's next read, the same as the engine
+/// shows it, for a draft (current names) and for a page; a published release keeps the names
+/// of its publication instant on both paths.
+#[tokio::test]
+async fn a_rename_made_by_another_replica_shows_on_the_next_read() {
+    for test_db in test_databases().await {
+        let world = TwoMinisters::build(&test_db.url).await;
+        let targets = releases(&world).await;
+        let gateway = Gateway::new(pressroom_api::schema::build(Some(world.store.clone())));
+        let other = Store::connect(&test_db.url)
+            .await
+            .expect("a second store")
+            .with_clock(std::sync::Arc::new(world.clock.clone()));
+        let selection = "department { name } responsibleMinister { name title } \
+                         quotes { speaker { name } }";
+        let draft = format!("query Q($v: ID!) {{ release(id: $v) {{ {selection} }} }}");
+        let page = format!(
+            "{{ releases(first: 10, filter: {{department: {}}}) {{ nodes {{ state {selection} }} }} }}",
+            json!(DEPARTMENT)
+        );
+        let draft_id = json!({ "v": targets.ids[0] });
+        let editor = Some(&world.editor);
+        let read = |text: String, variables: Value| {
+            let (gateway, store) = (&gateway, &world.store);
+            async move {
+                let (engine, fast) = both(gateway, store, editor, &text, &variables).await;
+                let fast = String::from_utf8(fast.expect("the fast path answers")).expect("utf-8");
+                assert_eq!(
+                    fast,
+                    String::from_utf8(engine).expect("utf-8"),
+                    "{}: {text}",
+                    test_db.backend_name
+                );
+                fast
+            }
+        };
+        // Both reads fill this store's directory.
+        let before = read(draft.clone(), draft_id.clone()).await;
+        assert!(before.contains("Annika Strandhäll"), "{before}");
+        read(page.clone(), json!({})).await;
+
+        world.clock.set(world.store.now() + Duration::minutes(5));
+        let department_id = other
+            .departments()
+            .await
+            .expect("departments")
+            .into_iter()
+            .find(|d| d.slug == DEPARTMENT)
+            .expect("the example department")
+            .id;
+        other
+            .update_person(
+                &"admin".into(),
+                &world.a,
+                PersonChange {
+                    name: Some("Annika Andersson".into()),
+                    ..PersonChange::default()
+                },
+            )
+            .await
+            .expect("rename the minister");
+        other
+            .update_department(
+                &"admin".into(),
+                &department_id,
+                DepartmentChange {
+                    name: Some("Nya departementet".into()),
+                    ..DepartmentChange::default()
+                },
+            )
+            .await
+            .expect("rename the department");
+
+        let after = read(draft.clone(), draft_id.clone()).await;
+        assert!(
+            after.contains("Annika Andersson") && after.contains("Nya departementet"),
+            "{}: the draft shows the current names: {after}",
+            test_db.backend_name
+        );
+        assert!(!after.contains("Annika Strandhäll"), "{after}");
+        let listed = read(page, json!({})).await;
+        assert!(
+            listed.contains("Annika Andersson") && listed.contains("Nya departementet"),
+            "{}: {listed}",
+            test_db.backend_name
+        );
+        // Published before the renames: the names as they were then, on both paths.
+        assert!(
+            listed.contains("Annika Strandhäll"),
+            "{}: published releases keep their names: {listed}",
+            test_db.backend_name
+        );
+        drop(other);
+        drop(gateway);
+        drop(world);
+        test_db.cleanup().await;
+    }
+}
+
+/// Once the directory is loaded, a release or a page through the fast path is one statement
+/// (the rows with the audit `seq`); a write anywhere makes the next read load it again.
+#[tokio::test]
+async fn a_read_is_one_statement_while_the_directory_is_current() {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicU64, Ordering};
+    for test_db in test_databases().await {
+        let world = TwoMinisters::build(&test_db.url).await;
+        let targets = releases(&world).await;
+        let counter = Arc::new(AtomicU64::new(0));
+        let store = world.store.clone().count_statements(Arc::clone(&counter));
+        let gateway = Gateway::new(pressroom_api::schema::build(Some(store.clone())));
+        let selection = "title department { name } responsibleMinister { name } \
+                         quotes { text speaker { name title } } contacts { name }";
+        let release = format!(
+            "{{ release(id: {}) {{ {selection} }} }}",
+            json!(targets.ids[4])
+        );
+        let page = format!(
+            "{{ releases(first: 20, filter: {{department: {}}}) {{ nodes {{ {selection} }} }} }}",
+            json!(DEPARTMENT)
+        );
+        let statements = |text: String| {
+            let (gateway, store, counter) = (&gateway, &store, &counter);
+            async move {
+                let prepared = gateway
+                    .prepare(
+                        async_graphql::Request::new(text.as_str()),
+                        Transport::HttpPost,
+                    )
+                    .unwrap_or_else(|refusal| panic!("{text}: {:?}", refusal.error()));
+                let plan = fast_path::plan(&prepared.document, &prepared.request)
+                    .unwrap_or_else(|| panic!("not planned: {text}"));
+                let before = counter.load(Ordering::SeqCst);
+                let body = fast_path::run(&plan, store, &RequestContext::new(store, None))
+                    .await
+                    .unwrap_or_else(|| panic!("not answered: {text}"));
+                assert!(
+                    String::from_utf8_lossy(&body).contains("Annika Strandhäll"),
+                    "{text}"
+                );
+                counter.load(Ordering::SeqCst) - before
+            }
+        };
+        let backend = test_db.backend_name;
+        assert!(
+            statements(release.clone()).await > 1,
+            "{backend}: the first read loads the directory"
+        );
+        assert_eq!(statements(release.clone()).await, 1, "{backend}: a release");
+        assert_eq!(statements(page.clone()).await, 1, "{backend}: a page");
+        // Any audited write moves the seq on; the next read reloads, then one statement again.
+        world
+            .store
+            .create_token(
+                &"admin".into(),
+                pressroom_storage::directory::TokenGrant {
+                    user_name: "agency".into(),
+                    role: Role::Integrator,
+                    department: None,
+                    person_id: None,
+                    embargo_access: false,
+                    expires_at: None,
+                },
+            )
+            .await
+            .expect("a token");
+        assert!(statements(page.clone()).await > 1, "{backend}: reloaded");
+        assert_eq!(statements(page).await, 1, "{backend}: a page again");
+        drop(gateway);
+        drop(store);
+        drop(world);
+        test_db.cleanup().await;
     }
 }

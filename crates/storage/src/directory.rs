@@ -60,7 +60,10 @@ impl Department {
         as_of(self, &self.earlier, at)
     }
 
-    fn with_history(m: departments::Model, history: Vec<departments_history::Model>) -> Self {
+    pub(crate) fn with_history(
+        m: departments::Model,
+        history: Vec<departments_history::Model>,
+    ) -> Self {
         let mut earlier: Vec<Earlier<Department>> = history
             .into_iter()
             .map(|h| Earlier {
@@ -136,7 +139,7 @@ impl Person {
         as_of(self, &self.earlier, at)
     }
 
-    fn with_history(m: people::Model, history: Vec<people_history::Model>) -> Self {
+    pub(crate) fn with_history(m: people::Model, history: Vec<people_history::Model>) -> Self {
         let mut earlier: Vec<Earlier<Person>> = history
             .into_iter()
             .map(|h| Earlier {

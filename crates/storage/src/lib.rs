@@ -5,6 +5,7 @@ pub mod changes;
 pub mod clock;
 pub mod deliveries;
 pub mod directory;
+pub mod directory_cache;
 // The sea-orm entities are this crate's own business: tests and the benchmarks see them through
 // the `test-util` feature, no runtime crate does.
 #[cfg(feature = "test-util")]

@@ -15,6 +15,7 @@ use sea_orm::{
 };
 
 use crate::clock::{Clock, SystemClock};
+use crate::directory_cache::DirectoryCache;
 use crate::error::{StorageError, StorageResult};
 
 /// How long a SQLite writer waits for another writer's lock before giving up.
@@ -30,6 +31,7 @@ pub struct Store {
     db: DatabaseConnection,
     clock: Arc<dyn Clock>,
     schedule_changed: Arc<watch::Sender<u64>>,
+    directory: Arc<DirectoryCache>,
 }
 
 /// Schedule-change notifications from every process on one PostgreSQL database (see
@@ -82,6 +84,7 @@ impl Store {
             db,
             clock: Arc::new(SystemClock),
             schedule_changed: Arc::new(watch::Sender::new(0)),
+            directory: Arc::default(),
         })
     }
 
@@ -89,6 +92,11 @@ impl Store {
     pub async fn migrate(&self) -> StorageResult<()> {
         Migrator::up(&self.db, None).await?;
         Ok(())
+    }
+
+    /// The directory cache the read paths share (see [`crate::directory_cache`]).
+    pub(crate) fn directory_cache(&self) -> &DirectoryCache {
+        &self.directory
     }
 
     /// Replaces the clock (tests).

@@ -4,10 +4,9 @@
 //! caller and for an integrator with embargo access. Neither backend may scan `releases` or sort
 //! it.
 //!
-//! The queries mirror `Store::secure_release`, `secure_release_by_slug` and `secure_releases`
-//! with `release_page` (`crates/storage/src/releases/reads.rs`), through the same
-//! `visible_condition` and `effective_state_condition`; a change to those queries should be made
-//! here as well (as in `due_index.rs`, which this test follows).
+//! The statements are the ones the store sends (`Store::read_statements`, built by the same
+//! functions as `secure_release_with_directory` and `secure_releases_with_directory`): with the
+//! audit `seq` subquery of the directory cache and the department's slug as a subquery.
 
 #![allow(
     clippy::unwrap_used,
@@ -15,17 +14,16 @@
     reason = "tests fail loudly on unexpected errors"
 )]
 
-use pressroom_domain::lifecycle::State;
-use pressroom_domain::visibility::{Role, Viewer};
+use pressroom_domain::visibility::Role;
 use pressroom_migrations::{Migrator, MigratorTrait};
+use pressroom_storage::Store;
 use pressroom_storage::clock::from_micros;
 use pressroom_storage::entity::releases;
-use pressroom_storage::visibility::{effective_state_condition, visible_condition};
 use pressroom_test_support::database::test_databases;
 use pressroom_test_support::world::viewer;
 use sea_orm::{
-    ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, DbBackend, EntityTrait,
-    QueryFilter, QueryOrder, QuerySelect, QueryTrait, Statement,
+    ColumnTrait, ConnectionTrait, DatabaseConnection, DbBackend, EntityTrait, QueryFilter,
+    QueryTrait, Statement,
 };
 
 /// Published releases seeded, across [`DEPARTMENTS`] departments.
@@ -60,8 +58,18 @@ async fn release_reads_stay_index_reads() {
         let now = from_micros(NEWEST + 1);
         let mut integrator = viewer("agency", Role::Integrator, None, None);
         integrator.embargo_access = true;
+        let store = Store::connect(&test_db.url).await.expect("connect");
         for caller in [None, Some(&integrator)] {
-            for (what, statement) in statements(db.get_database_backend(), caller, now) {
+            let reads = store
+                .read_statements(
+                    caller,
+                    now,
+                    ("r-7777", "slug-7777"),
+                    "departement-3",
+                    (NEWEST - 5_000 * 60_000_000, "r-5000"),
+                )
+                .expect("the statements");
+            for (what, statement) in reads {
                 let plan = plan(db, &statement).await;
                 assert!(
                     reads_by_index(db.get_database_backend(), &plan),
@@ -73,60 +81,9 @@ async fn release_reads_stay_index_reads() {
                 );
             }
         }
+        drop(store);
         test_db.cleanup().await;
     }
-}
-
-/// The reads, as `Store` builds them for `caller` at `now`.
-fn statements(
-    backend: DbBackend,
-    caller: Option<&Viewer>,
-    now: chrono::DateTime<chrono::Utc>,
-) -> Vec<(&'static str, Statement)> {
-    let page = |after: Option<(i64, &str)>| {
-        let mut query = releases::Entity::find().filter(
-            Condition::all()
-                .add(visible_condition(caller, now))
-                .add(releases::Column::DepartmentId.eq("d3"))
-                .add(Condition::any().add(effective_state_condition(State::Published, now))),
-        );
-        if let Some((sort_at, id)) = after {
-            query = query.filter(
-                Condition::any()
-                    .add(releases::Column::SortAt.lt(sort_at))
-                    .add(
-                        Condition::all()
-                            .add(releases::Column::SortAt.eq(sort_at))
-                            .add(releases::Column::Id.lt(id)),
-                    ),
-            );
-        }
-        query
-            .order_by_desc(releases::Column::SortAt)
-            .order_by_desc(releases::Column::Id)
-            .limit(21)
-            .build(backend)
-    };
-    vec![
-        (
-            "a release by id",
-            releases::Entity::find_by_id("r-7777".to_owned())
-                .filter(visible_condition(caller, now))
-                .build(backend),
-        ),
-        (
-            "a release by slug",
-            releases::Entity::find()
-                .filter(releases::Column::Slug.eq("slug-7777"))
-                .filter(visible_condition(caller, now))
-                .build(backend),
-        ),
-        ("a department's first page", page(None)),
-        (
-            "a department's later page",
-            page(Some((NEWEST - 5_000 * 60_000_000, "r-5000"))),
-        ),
-    ]
 }
 
 /// Whether `plan` reads `releases` through an index and never scans or sorts it.

@@ -3,17 +3,22 @@
 //! exceptions that docs/architecture.md names.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 use pressroom_domain::PersonId;
 use pressroom_domain::lifecycle::State;
 use pressroom_domain::visibility::{Role, Viewer};
-use sea_orm::sea_query::Query;
-use sea_orm::{ColumnTrait, Condition, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+use sea_orm::sea_query::{Expr, ExprTrait, Query};
+use sea_orm::{
+    ColumnTrait, Condition, DbErr, EntityTrait, FromQueryResult, QueryFilter, QueryOrder,
+    QueryResult, QuerySelect, Select,
+};
 
 use super::search::full_text_condition;
 use super::{CorrectionRecord, StoredRelease};
 use crate::clock::{from_micros, micros};
+use crate::directory_cache::{self, DIRECTORY_SEQ, Directory};
 use crate::entity::{corrections, departments, release_offices, release_topics, releases};
 use crate::error::{StorageError, StorageResult};
 use crate::pagination::{Cursor, Page, PageRequest};
@@ -39,6 +44,50 @@ pub struct ReleaseFilter {
     pub published_before: Option<DateTime<Utc>>,
     /// Only releases whose current revision this user wrote.
     pub author: Option<String>,
+}
+
+/// How [`Store::secure_release_with_directory`] finds its release.
+#[derive(Debug, Clone, Copy)]
+pub enum ReleaseKey<'a> {
+    /// By id.
+    Id(&'a str),
+    /// By slug.
+    Slug(&'a str),
+}
+
+/// A release row with the audit `seq` its statement saw (see [`directory_cache::with_seq`]).
+struct Versioned {
+    row: releases::Row,
+    seq: i64,
+}
+
+impl FromQueryResult for Versioned {
+    fn from_query_result(res: &QueryResult, pre: &str) -> Result<Self, DbErr> {
+        Ok(Self {
+            row: releases::Row::from_query_result(res, pre)?,
+            seq: res.try_get(pre, DIRECTORY_SEQ)?,
+        })
+    }
+}
+
+/// The release by `key` if `viewer` may see it at `now`, with the audit `seq`.
+fn release_query(
+    viewer: Option<&Viewer>,
+    key: ReleaseKey<'_>,
+    now: DateTime<Utc>,
+) -> Select<releases::Entity> {
+    let query = match key {
+        ReleaseKey::Id(id) => releases::Entity::find_by_id(id.to_owned()),
+        ReleaseKey::Slug(slug) => releases::Entity::find().filter(releases::Column::Slug.eq(slug)),
+    };
+    directory_cache::with_seq(query.filter(visible_condition(viewer, now)))
+}
+
+/// The page of `releases` for `request` (rows: up to `first + 1`).
+fn page_of(releases: Vec<StoredRelease>, request: &PageRequest) -> Page<StoredRelease> {
+    Page::from_rows(releases, request, |r| {
+        Cursor::for_release(micros(r.sort_at), &r.id)
+    })
 }
 
 impl Store {
@@ -104,16 +153,139 @@ impl Store {
         page: &PageRequest,
         now: DateTime<Utc>,
     ) -> StorageResult<Page<StoredRelease>> {
+        let condition = self.releases_condition(viewer, filter, now);
+        self.release_page(condition, page).await
+    }
+
+    /// [`Store::secure_releases`] with the directory the page's releases refer to: the audit
+    /// `seq` comes with the rows, so a cached directory costs no statement (see
+    /// [`crate::directory_cache`]). `None` for the directory when the page is empty.
+    pub async fn secure_releases_with_directory(
+        &self,
+        viewer: Option<&Viewer>,
+        filter: &ReleaseFilter,
+        page: &PageRequest,
+        now: DateTime<Utc>,
+    ) -> StorageResult<(Page<StoredRelease>, Option<Arc<Directory>>)> {
+        let rows = self
+            .page_with_seq_query(viewer, filter, page, now)?
+            .into_model::<Versioned>()
+            .all(self.connection())
+            .await?;
+        let directory = match rows.iter().map(|r| r.seq).max() {
+            Some(seq) => Some(self.directory_at_least(seq).await?),
+            None => None,
+        };
+        let releases = rows
+            .into_iter()
+            .map(|r| StoredRelease::from_model(r.row))
+            .collect::<StorageResult<Vec<_>>>()?;
+        Ok((page_of(releases, page), directory))
+    }
+
+    /// The release with this id (or slug) if `viewer` may see it at `now`, with the directory
+    /// it refers to, read like [`Store::secure_releases_with_directory`].
+    pub async fn secure_release_with_directory(
+        &self,
+        viewer: Option<&Viewer>,
+        key: ReleaseKey<'_>,
+        now: DateTime<Utc>,
+    ) -> StorageResult<Option<(StoredRelease, Arc<Directory>)>> {
+        let row = release_query(viewer, key, now)
+            .into_model::<Versioned>()
+            .one(self.connection())
+            .await?;
+        match row {
+            None => Ok(None),
+            Some(row) => {
+                let directory = self.directory_at_least(row.seq).await?;
+                Ok(Some((StoredRelease::from_model(row.row)?, directory)))
+            }
+        }
+    }
+
+    /// The query of [`Store::secure_releases_with_directory`].
+    fn page_with_seq_query(
+        &self,
+        viewer: Option<&Viewer>,
+        filter: &ReleaseFilter,
+        page: &PageRequest,
+        now: DateTime<Utc>,
+    ) -> StorageResult<Select<releases::Entity>> {
+        let condition = self.releases_condition(viewer, filter, now);
+        Ok(directory_cache::with_seq(self.page_query(condition, page)?))
+    }
+
+    /// The statements of the compiled GraphQL path's reads for `viewer` at `now`, as they are
+    /// sent: a release by id, by slug, and a department's first page and the page after
+    /// `after` (`sort_at` in microseconds, id). For tests that check their plans.
+    #[cfg(feature = "test-util")]
+    pub fn read_statements(
+        &self,
+        viewer: Option<&Viewer>,
+        now: DateTime<Utc>,
+        release: (&str, &str),
+        department: &str,
+        after: (i64, &str),
+    ) -> StorageResult<Vec<(&'static str, sea_orm::Statement)>> {
+        use sea_orm::QueryTrait;
+        let backend = self.backend();
+        let filter = ReleaseFilter {
+            department: Some(department.to_owned()),
+            states: Some(vec![State::Published]),
+            ..ReleaseFilter::default()
+        };
+        let later = Cursor::for_release(after.0, after.1);
+        Ok(vec![
+            (
+                "a release by id",
+                release_query(viewer, ReleaseKey::Id(release.0), now).build(backend),
+            ),
+            (
+                "a release by slug",
+                release_query(viewer, ReleaseKey::Slug(release.1), now).build(backend),
+            ),
+            (
+                "a department's first page",
+                self.page_with_seq_query(viewer, &filter, &PageRequest::new(Some(20), None)?, now)?
+                    .build(backend),
+            ),
+            (
+                "a department's later page",
+                self.page_with_seq_query(
+                    viewer,
+                    &filter,
+                    &PageRequest::new(Some(20), Some(&later))?,
+                    now,
+                )?
+                .build(backend),
+            ),
+        ])
+    }
+
+    /// The condition of [`Store::secure_releases`]: visibility and every filter. A department
+    /// slug is a scalar subquery, so an unknown slug matches nothing.
+    fn releases_condition(
+        &self,
+        viewer: Option<&Viewer>,
+        filter: &ReleaseFilter,
+        now: DateTime<Utc>,
+    ) -> Condition {
         let mut condition = Condition::all().add(visible_condition(viewer, now));
         if let Some(slug) = &filter.department {
-            let department = departments::Entity::find()
-                .filter(departments::Column::Slug.eq(slug.as_str()))
-                .one(self.connection())
-                .await?;
-            match department {
-                Some(d) => condition = condition.add(releases::Column::DepartmentId.eq(d.id)),
-                None => return Ok(Page::empty(page)),
-            }
+            condition = condition.add(
+                Expr::col((releases::Entity, releases::Column::DepartmentId)).eq(Expr::SubQuery(
+                    None,
+                    Box::new(
+                        Query::select()
+                            .column(departments::Column::Id)
+                            .from(departments::Entity)
+                            .and_where(departments::Column::Slug.eq(slug.as_str()))
+                            .to_owned()
+                            .into(),
+                    ),
+                )),
+            );
         }
         if let Some(language) = &filter.language {
             condition = condition.add(releases::Column::Language.eq(language.as_str()));
@@ -155,7 +327,7 @@ impl Store {
                 condition = condition.add(releases::Column::SortAt.lte(micros(before)));
             }
         }
-        self.release_page(condition, page).await
+        condition
     }
 
     /// IN_REVIEW releases waiting for the viewer's office (empty for other roles).
@@ -190,6 +362,24 @@ impl Store {
         condition: Condition,
         page: &PageRequest,
     ) -> StorageResult<Page<StoredRelease>> {
+        let rows = self
+            .page_query(condition, page)?
+            .into_partial_model::<releases::Row>()
+            .all(self.connection())
+            .await?;
+        let releases = rows
+            .into_iter()
+            .map(StoredRelease::from_model)
+            .collect::<StorageResult<Vec<_>>>()?;
+        Ok(page_of(releases, page))
+    }
+
+    /// The rows of one page: `condition`, after the cursor, newest first, one more than asked.
+    fn page_query(
+        &self,
+        condition: Condition,
+        page: &PageRequest,
+    ) -> StorageResult<Select<releases::Entity>> {
         let mut query = releases::Entity::find().filter(condition);
         if let Some(cursor) = &page.after {
             let (sort_at, id) = cursor.release_key()?;
@@ -203,20 +393,10 @@ impl Store {
                     ),
             );
         }
-        let rows = query
+        Ok(query
             .order_by_desc(releases::Column::SortAt)
             .order_by_desc(releases::Column::Id)
-            .limit(page.limit_plus_one())
-            .into_partial_model::<releases::Row>()
-            .all(self.connection())
-            .await?;
-        let releases = rows
-            .into_iter()
-            .map(StoredRelease::from_model)
-            .collect::<StorageResult<Vec<_>>>()?;
-        Ok(Page::from_rows(releases, page, |r| {
-            Cursor::for_release(micros(r.sort_at), &r.id)
-        }))
+            .limit(page.limit_plus_one()))
     }
 
     /// Correction notes of these releases, oldest first, keyed by release id (one query).
