@@ -699,10 +699,14 @@ enum RawPool {
     Sqlite(sqlx::SqlitePool),
 }
 
+/// The raw-SQL pool: as the server's (`Store::connect`), it pings only connections idle for a
+/// while, not every checkout (none is idle that long during a run), so that both sides pay the
+/// same per-statement cost.
 async fn raw_pool(db: &BenchDb, size: u32) -> anyhow::Result<RawPool> {
     Ok(match db.backend {
         BackendKind::Postgres => RawPool::Postgres(
             sqlx::postgres::PgPoolOptions::new()
+                .test_before_acquire(false)
                 .max_connections(size)
                 .min_connections(size)
                 .connect(&db.url)
@@ -715,6 +719,7 @@ async fn raw_pool(db: &BenchDb, size: u32) -> anyhow::Result<RawPool> {
                 .busy_timeout(Duration::from_secs(10));
             RawPool::Sqlite(
                 sqlx::sqlite::SqlitePoolOptions::new()
+                    .test_before_acquire(false)
                     .max_connections(size)
                     .min_connections(size)
                     .connect_with(options)

@@ -21,6 +21,10 @@ use crate::error::{StorageError, StorageResult};
 /// How long a SQLite writer waits for another writer's lock before giving up.
 pub const SQLITE_BUSY_TIMEOUT: Duration = Duration::from_secs(10);
 
+/// A pooled connection idle for this long is pinged before it is handed out (see
+/// [`Store::connect`]).
+pub const POOL_PING_WHEN_IDLE_FOR: Duration = Duration::from_secs(30);
+
 /// The PostgreSQL channel on which a commit that changes an embargo schedule notifies schedulers.
 pub const SCHEDULE_CHANNEL: &str = "pressroom_schedule";
 
@@ -69,6 +73,11 @@ impl Store {
     pub async fn connect(url: &str) -> StorageResult<Self> {
         let mut options = ConnectOptions::new(url.to_owned());
         options.sqlx_logging(false);
+        // The pool's default pings a connection before every checkout: a round trip per
+        // statement on PostgreSQL, a hand-off to the connection's worker thread on SQLite. Only
+        // a connection idle for POOL_PING_WHEN_IDLE_FOR is pinged now; one that broke while in
+        // use fails its statement once and the pool discards it.
+        options.test_before_acquire_if_idle_for(POOL_PING_WHEN_IDLE_FOR);
         if url.starts_with("sqlite:") {
             options.max_connections(8).map_sqlx_sqlite_opts(|o| {
                 o.journal_mode(SqliteJournalMode::Wal)
