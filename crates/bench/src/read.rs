@@ -379,24 +379,83 @@ pub(crate) fn page_body(department: &str) -> String {
     json!({ "query": PAGE_QUERY, "variables": { "department": department } }).to_string()
 }
 
-/// Checks a GraphQL response: no errors, and a page of the expected size.
-pub(crate) fn check_page(bytes: &[u8], expected_nodes: usize) -> anyhow::Result<()> {
-    let body: Value = serde_json::from_slice(bytes).context("the response is not JSON")?;
-    if let Some(errors) = body.get("errors") {
-        bail!("the response has errors: {errors}");
+/// A GraphQL answer as the checks read it: typed, so that checking does not build a
+/// `serde_json::Value` of every 15 KB page on the machine being measured; other fields are
+/// skipped (still parsed, so the body must be valid JSON).
+#[derive(serde::Deserialize)]
+struct Answer<T> {
+    data: Option<T>,
+    errors: Option<serde::de::IgnoredAny>,
+}
+
+#[derive(serde::Deserialize)]
+struct PageData {
+    releases: Connection,
+}
+
+#[derive(serde::Deserialize)]
+struct Connection {
+    nodes: Vec<Node>,
+}
+
+#[derive(serde::Deserialize)]
+struct ReleaseData {
+    release: Option<Node>,
+}
+
+#[derive(serde::Deserialize)]
+struct Node {
+    quotes: Vec<Quote>,
+    contacts: Vec<serde::de::IgnoredAny>,
+}
+
+#[derive(serde::Deserialize)]
+struct Quote {
+    speaker: Option<Speaker>,
+}
+
+#[derive(serde::Deserialize)]
+struct Speaker {
+    name: Option<serde::de::IgnoredAny>,
+}
+
+impl Node {
+    /// The seeded shape: 2 quotes, the second with a named speaker, and 1 contact.
+    fn is_complete(&self) -> bool {
+        self.quotes.len() == 2
+            && self.contacts.len() == 1
+            && self.quotes[1]
+                .speaker
+                .as_ref()
+                .is_some_and(|s| s.name.is_some())
     }
-    let nodes = body["data"]["releases"]["nodes"]
-        .as_array()
-        .context("the response has no nodes")?;
+}
+
+/// The answer's data, or why not: errors (quoted from the body) or no data.
+fn answer_data<T: serde::de::DeserializeOwned>(bytes: &[u8]) -> anyhow::Result<T> {
+    let answer: Answer<T> = serde_json::from_slice(bytes)
+        .with_context(|| format!("unexpected response: {}", String::from_utf8_lossy(bytes)))?;
+    if answer.errors.is_some() {
+        bail!(
+            "the response has errors: {}",
+            String::from_utf8_lossy(bytes)
+        );
+    }
+    answer.data.context("the response has no data")
+}
+
+/// Checks a GraphQL response: no errors, and a page of the expected size whose releases have
+/// their 2 quotes with speakers and 1 contact.
+pub(crate) fn check_page(bytes: &[u8], expected_nodes: usize) -> anyhow::Result<()> {
+    let nodes = answer_data::<PageData>(bytes)?.releases.nodes;
     if nodes.len() != expected_nodes {
         bail!("{} nodes instead of {expected_nodes}", nodes.len());
     }
-    for node in nodes {
-        let quotes = node["quotes"].as_array().map_or(0, Vec::len);
-        let contacts = node["contacts"].as_array().map_or(0, Vec::len);
-        if quotes != 2 || contacts != 1 || node["quotes"][1]["speaker"]["name"].is_null() {
-            bail!("a release came back without its 2 quotes with speakers and 1 contact: {node}");
-        }
+    if !nodes.iter().all(Node::is_complete) {
+        bail!(
+            "a release came back without its 2 quotes with speakers and 1 contact: {}",
+            String::from_utf8_lossy(bytes)
+        );
     }
     Ok(())
 }
@@ -404,15 +463,12 @@ pub(crate) fn check_page(bytes: &[u8], expected_nodes: usize) -> anyhow::Result<
 /// Checks a `release` response: no errors, the release with its 2 quotes with speakers and 1
 /// contact.
 pub(crate) fn check_release(bytes: &[u8]) -> anyhow::Result<()> {
-    let body: Value = serde_json::from_slice(bytes).context("the response is not JSON")?;
-    if let Some(errors) = body.get("errors") {
-        bail!("the response has errors: {errors}");
-    }
-    let node = &body["data"]["release"];
-    let quotes = node["quotes"].as_array().map_or(0, Vec::len);
-    let contacts = node["contacts"].as_array().map_or(0, Vec::len);
-    if quotes != 2 || contacts != 1 || node["quotes"][1]["speaker"]["name"].is_null() {
-        bail!("no release with its 2 quotes with speakers and 1 contact: {body}");
+    let release = answer_data::<ReleaseData>(bytes)?.release;
+    if !release.as_ref().is_some_and(Node::is_complete) {
+        bail!(
+            "no release with its 2 quotes with speakers and 1 contact: {}",
+            String::from_utf8_lossy(bytes)
+        );
     }
     Ok(())
 }
@@ -1121,6 +1177,41 @@ pub async fn idle_rss(env: &Env, args: &ReadArgs) -> anyhow::Result<Report> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn node(speaker: Value, contacts: usize) -> Value {
+        json!({
+            "id": "r", "title": "T",
+            "quotes": [{"text": "a", "speaker": {"name": "A"}}, {"text": "b", "speaker": speaker}],
+            "contacts": vec![json!({"name": "K"}); contacts],
+        })
+    }
+
+    fn bytes(value: &Value) -> Vec<u8> {
+        serde_json::to_vec(value).expect("json")
+    }
+
+    #[test]
+    fn the_answer_checks_accept_the_seeded_shape_and_nothing_less() {
+        let good = node(json!({"name": "B", "title": "t"}), 1);
+        let page = |nodes: Vec<Value>| bytes(&json!({"data": {"releases": {"nodes": nodes}}}));
+        assert!(check_page(&page(vec![good.clone(); 2]), 2).is_ok());
+        assert!(
+            check_page(&page(vec![good.clone(); 2]), 3).is_err(),
+            "count"
+        );
+        assert!(check_page(&page(vec![good.clone(), node(Value::Null, 1)]), 2).is_err());
+        assert!(check_page(&page(vec![node(json!({"name": null}), 1)]), 1).is_err());
+        assert!(check_page(&page(vec![node(json!({"name": "B"}), 0)]), 1).is_err());
+        let with_errors = bytes(&json!({"errors": [{"message": "x"}], "data": null}));
+        assert!(check_page(&with_errors, 0).is_err());
+        assert!(check_page(b"{\"data\": ", 0).is_err(), "not JSON");
+
+        assert!(check_release(&bytes(&json!({"data": {"release": good}}))).is_ok());
+        assert!(check_release(&bytes(&json!({"data": {"release": null}}))).is_err());
+        let partial = json!({"data": {"release": node(json!({"name": "B"}), 2)}});
+        assert!(check_release(&bytes(&partial)).is_err());
+        assert!(check_release(&with_errors).is_err());
+    }
 
     #[test]
     fn the_engine_variant_aliases_the_root_field_to_its_own_name() {
