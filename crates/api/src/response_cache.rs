@@ -35,8 +35,8 @@ use std::sync::{Arc, Mutex, PoisonError};
 use bytes::Bytes;
 use chrono::{DateTime, Utc};
 use lru::LruCache;
-use pressroom_domain::content::sha256_hex;
 use pressroom_domain::visibility::{Role, Viewer};
+use sha2::{Digest, Sha256};
 
 /// Largest response body kept; larger ones are served but not cached.
 pub const MAX_CACHED_BODY_BYTES: usize = 256 * 1024;
@@ -147,13 +147,20 @@ impl ResponseCache {
 
     /// The key of a request by `viewer`, or `None` when the request may not be cached.
     pub fn key(viewer: Option<&Viewer>, request: &async_graphql::Request) -> Option<String> {
-        let caller = match viewer {
-            None => "anonymous".to_owned(),
+        let mut hasher = Sha256::new();
+        match viewer {
+            None => hasher.update(b"anonymous"),
             Some(v) if v.role == Role::Integrator => {
-                format!("integrator\n{}\n{}", v.user_name, v.embargo_access)
+                hasher.update(b"integrator\n");
+                hasher.update(v.user_name.as_str().as_bytes());
+                hasher.update(if v.embargo_access {
+                    &b"\ntrue"[..]
+                } else {
+                    &b"\nfalse"[..]
+                });
             }
             Some(_) => return None,
-        };
+        }
         // The persisted-query hash is part of the key even beside a query text, so that a text
         // sent with a wrong hash still meets the gateway's refusal instead of a cached answer.
         let persisted = match request.extensions.get("persistedQuery") {
@@ -167,12 +174,16 @@ impl ResponseCache {
         if request.query.is_empty() && persisted.is_empty() {
             return None;
         }
-        let document = format!("{persisted}\n{}", request.query);
-        let variables = serde_json::to_string(&request.variables).ok()?;
+        // "caller\npersisted\nquery\noperation\nvariables", fed to the hash piece by piece
+        // instead of copied into one string first.
         let operation = request.operation_name.as_deref().unwrap_or("");
-        Some(sha256_hex(
-            format!("{caller}\n{document}\n{operation}\n{variables}").as_bytes(),
-        ))
+        for part in [persisted, request.query.as_str(), operation] {
+            hasher.update(b"\n");
+            hasher.update(part.as_bytes());
+        }
+        hasher.update(b"\n");
+        serde_json::to_writer(&mut hasher, &request.variables).ok()?;
+        Some(hex::encode(hasher.finalize()))
     }
 
     /// The body cached under `key`, if it was made at `generation` and `now` is before its
