@@ -102,6 +102,12 @@ struct PersistedQuery {
     sha256_hash: String,
 }
 
+/// The SHA-256 (hex) of `request`'s query text, `None` when it has none: the key of the
+/// document cache and of persisted queries, and part of the response cache's key.
+pub fn query_hash(request: &Request) -> Option<String> {
+    (!request.query.is_empty()).then(|| sha256_hex(request.query.as_bytes()))
+}
+
 impl Gateway {
     /// A gateway to `schema` with an empty document cache.
     pub fn new(schema: PressroomSchema) -> Self {
@@ -123,7 +129,19 @@ impl Gateway {
     }
 
     /// Resolves, parses and checks `request` as it came over `transport`.
-    pub fn prepare(&self, mut request: Request, transport: Transport) -> Result<Prepared, Refusal> {
+    pub fn prepare(&self, request: Request, transport: Transport) -> Result<Prepared, Refusal> {
+        self.prepare_hashed(request, transport, None)
+    }
+
+    /// [`Gateway::prepare`] with the request's [`query_hash`] when the caller computed it
+    /// already (the response cache's key uses it too, so a request hashes its query text once);
+    /// with `None` it is computed where it is needed.
+    pub fn prepare_hashed(
+        &self,
+        mut request: Request,
+        transport: Transport,
+        query_hash: Option<String>,
+    ) -> Result<Prepared, Refusal> {
         let persisted = match request.extensions.remove("persistedQuery") {
             // A query too long to keep runs as if it had not asked to be persisted.
             Some(_) if request.query.len() > MAX_PERSISTED_QUERY_BYTES => None,
@@ -136,14 +154,14 @@ impl Gateway {
                 .cached(&persisted.sha256_hash)
                 .ok_or_else(|| refused("PersistedQueryNotFound"))?,
             Some(persisted) => {
-                let hash = sha256_hex(query.as_bytes());
+                let hash = query_hash.unwrap_or_else(|| sha256_hex(query.as_bytes()));
                 if hash != persisted.sha256_hash {
                     return Err(refused("provided sha does not match query"));
                 }
                 self.document(&query, Some(hash))?
             }
             None if query.len() <= MAX_PERSISTED_QUERY_BYTES => {
-                let hash = sha256_hex(query.as_bytes());
+                let hash = query_hash.unwrap_or_else(|| sha256_hex(query.as_bytes()));
                 self.document(&query, Some(hash))?
             }
             None => self.document(&query, None)?,

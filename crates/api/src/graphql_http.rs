@@ -422,7 +422,17 @@ async fn execute(
         operation = request.operation_name.as_deref().unwrap_or("-"),
     );
     let began = Instant::now();
-    let ticket = match cache_lookup(http, store, viewer.as_ref(), &request).await {
+    // Hashed once: the response cache's key and the gateway's document cache both use it.
+    let query_hash = crate::gateway::query_hash(&request);
+    let ticket = match cache_lookup(
+        http,
+        store,
+        viewer.as_ref(),
+        &request,
+        query_hash.as_deref(),
+    )
+    .await
+    {
         Lookup::Hit(hit) => {
             crate::metrics::observe_response_cache("hit");
             crate::metrics::observe_graphql("query", &hit.field, "cached", began.elapsed());
@@ -431,7 +441,7 @@ async fn execute(
         }
         Lookup::Miss(ticket) => ticket,
     };
-    let mut prepared = match gateway.prepare(request, transport) {
+    let mut prepared = match gateway.prepare_hashed(request, transport, query_hash) {
         Ok(prepared) => prepared,
         Err(refusal) => return refused(refusal, media, &span, began),
     };
@@ -609,11 +619,16 @@ async fn cache_lookup<'a>(
     store: &Store,
     viewer: Option<&pressroom_domain::visibility::Viewer>,
     request: &async_graphql::Request,
+    query_hash: Option<&str>,
 ) -> Lookup<'a> {
-    let cache = http
+    let Some(cache) = http
         .data::<SharedResponseCache>()
-        .and_then(|shared| shared.0.as_deref());
-    let (Some(cache), Some(key)) = (cache, ResponseCache::key(viewer, request)) else {
+        .and_then(|shared| shared.0.as_deref())
+    else {
+        return Lookup::Miss(None);
+    };
+    // Only once there is a cache: with it off, no request pays for a key.
+    let Some(key) = ResponseCache::key(viewer, request, query_hash) else {
         return Lookup::Miss(None);
     };
     // While the cache seldom hits, a key asked for the first time costs no statement.
