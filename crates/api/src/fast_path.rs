@@ -533,16 +533,26 @@ impl Plan {
     }
 }
 
+/// A compiled read's answer.
+#[derive(Debug)]
+pub struct Answer {
+    /// The JSON body.
+    pub body: Vec<u8>,
+    /// The audit `seq` the read's statement saw; `None` when it found no row (a missing
+    /// release, an empty page).
+    pub seq: Option<i64>,
+}
+
 /// Runs `plan` for the request of `context`: the JSON body of the answer, or `None` when the
 /// engine must answer (an argument it refuses, a missing row it reports, a storage error).
-pub async fn run(plan: &Plan, store: &Store, context: &RequestContext) -> Option<Vec<u8>> {
+pub async fn run(plan: &Plan, store: &Store, context: &RequestContext) -> Option<Answer> {
     let viewer = context.viewer.as_ref();
     let now = context.now();
     let mut out = Vec::with_capacity(4096);
     out.extend_from_slice(b"{\"data\":{\"");
     out.extend_from_slice(plan.root.name().as_bytes());
     out.extend_from_slice(b"\":");
-    match &plan.root {
+    let seq = match &plan.root {
         Root::Release { id, fields } | Root::ReleaseBySlug { slug: id, fields } => {
             let key = match &plan.root {
                 Root::Release { .. } => ReleaseKey::Id(id),
@@ -553,13 +563,17 @@ pub async fn run(plan: &Plan, store: &Store, context: &RequestContext) -> Option
                 .await
                 .ok()?
             {
-                None => out.extend_from_slice(b"null"),
-                Some((release, directory)) => {
+                None => {
+                    out.extend_from_slice(b"null");
+                    None
+                }
+                Some((release, seen)) => {
                     let writer = Writer {
-                        directory: &directory,
+                        directory: &seen.directory,
                         now,
                     };
                     writer.release(&mut out, &release, fields)?;
+                    Some(seen.seq)
                 }
             }
         }
@@ -570,20 +584,21 @@ pub async fn run(plan: &Plan, store: &Store, context: &RequestContext) -> Option
                 Some(value) => ReleaseFilter::parse(Some(value.clone())).ok()?,
             };
             let filter = filter.into_storage().ok()?;
-            let (page, directory) = store
+            let (page, seen) = store
                 .secure_releases_with_directory(viewer, &filter, &page_request, now)
                 .await
                 .ok()?;
-            let directory = directory.unwrap_or_default();
+            let empty = Directory::default();
             let writer = Writer {
-                directory: &directory,
+                directory: seen.as_ref().map_or(&empty, |seen| &seen.directory),
                 now,
             };
             writer.connection(&mut out, &page, fields)?;
+            seen.map(|seen| seen.seq)
         }
-    }
+    };
     out.extend_from_slice(b"}}");
-    Some(out)
+    Some(Answer { body: out, seq })
 }
 
 /// Writes JSON as async-graphql's response serializes it (serde_json, compact).

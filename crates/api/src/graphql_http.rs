@@ -38,7 +38,7 @@ use crate::context::RequestContext;
 use crate::error::ApiError;
 use crate::gateway::{Gateway, Refusal, Transport, execution_started};
 use crate::http::RateLimit;
-use crate::http::{Auth, authenticate, graphiql_page};
+use crate::http::{Malformed, bearer_token, graphiql_page};
 use crate::response_cache::{ResponseCache, SharedResponseCache};
 
 /// Largest request body accepted; larger ones get `413`.
@@ -406,10 +406,11 @@ async fn execute(
         .headers()
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok());
-    let viewer = match authenticate_caller(store, authorization, media).await {
-        Ok(viewer) => viewer,
+    let mut caller = match authenticate_caller(store, authorization, media).await {
+        Ok(caller) => caller,
         Err(refused) => return refused,
     };
+    let viewer = caller.viewer.take();
     if let Some(refused) = rate_limit(http, authorization, viewer.as_ref()) {
         return refused;
     }
@@ -433,7 +434,10 @@ async fn execute(
     )
     .await
     {
-        Lookup::Hit(hit) => {
+        Lookup::Hit(hit, generation) => {
+            if let Err(refused) = caller.confirm(store, Some(generation), media).await {
+                return refused;
+            }
             crate::metrics::observe_response_cache("hit");
             crate::metrics::observe_graphql("query", &hit.field, "cached", began.elapsed());
             span.in_scope(|| tracing::info!(cached = true, "graphql operation"));
@@ -441,6 +445,12 @@ async fn execute(
         }
         Lookup::Miss(ticket) => ticket,
     };
+    // The audit seq the cache read before the data also confirms a remembered token.
+    if let Some(ticket) = &ticket
+        && let Err(refused) = caller.confirm(store, Some(ticket.generation), media).await
+    {
+        return refused;
+    }
     let mut prepared = match gateway.prepare_hashed(request, transport, query_hash) {
         Ok(prepared) => prepared,
         Err(refusal) => return refused(refusal, media, &span, began),
@@ -457,17 +467,25 @@ async fn execute(
     // engine runs everything else, and whatever the fast path would not answer without error.
     if prepared.kind == OperationType::Query
         && let Some(plan) = crate::fast_path::plan(&prepared.document, &prepared.request)
-        && let Some(body) = crate::fast_path::run(&plan, store, &context)
+        && let Some(answer) = crate::fast_path::run(&plan, store, &context)
             .instrument(span.clone())
             .await
     {
+        // The read's own audit seq confirms a remembered token (no statement when it is the
+        // seq the token was checked at).
+        if let Err(refused) = caller.confirm(store, answer.seq, media).await {
+            return refused;
+        }
         crate::metrics::observe_graphql("query", plan.field(), "ok", began.elapsed());
         span.in_scope(|| tracing::info!(errors = 0, fast = true, "graphql operation"));
-        let body = bytes::Bytes::from(body);
+        let body = bytes::Bytes::from(answer.body);
         if let Some(ticket) = ticket.take() {
             ticket.fill(made_at, body.clone(), plan.field());
         }
         return respond_bytes(media, StatusCode::OK, body);
+    }
+    if let Err(refused) = caller.confirm(store, None, media).await {
+        return refused;
     }
     let kind = prepared.kind;
     let first_field = prepared.first_field.take();
@@ -499,38 +517,88 @@ async fn execute(
     respond_bytes(media, status, body)
 }
 
-/// Step 1, authenticate: the caller (`None` for anonymous), or the answer to a refused or
-/// failed authentication (`401` with `WWW-Authenticate` for `application/graphql-response+json`).
-async fn authenticate_caller(
-    store: &Store,
-    authorization: Option<&str>,
-    media: MediaType,
-) -> Result<Option<pressroom_domain::visibility::Viewer>, Response> {
-    match authenticate(store, authorization).await {
-        Ok(Auth::Anonymous) => Ok(None),
-        Ok(Auth::Viewer(viewer)) => Ok(Some(viewer)),
-        Ok(Auth::Refused) => {
-            let status = match media {
-                MediaType::GraphQLResponseJson => StatusCode::UNAUTHORIZED,
-                MediaType::Json => StatusCode::OK,
-            };
-            let mut response = request_error(media, status, ApiError::unauthenticated());
-            if status == StatusCode::UNAUTHORIZED {
-                response.headers_mut().insert(
-                    header::WWW_AUTHENTICATE,
-                    HeaderValue::from_static("Bearer error=\"invalid_token\""),
-                );
-            }
-            Err(response)
-        }
-        Err(err) => {
-            let status = match media {
-                MediaType::GraphQLResponseJson => StatusCode::INTERNAL_SERVER_ERROR,
-                MediaType::Json => StatusCode::OK,
-            };
-            Err(request_error(media, status, err))
+/// Who is asking: the caller of a request, and a token still to be confirmed.
+struct Caller<'a> {
+    /// `None` for anonymous (taken by [`execute`] once authenticated).
+    viewer: Option<pressroom_domain::visibility::Viewer>,
+    /// A token answered from memory at this audit seq, and the token, until confirmed (see
+    /// `pressroom_storage::token_cache`): the request must confirm it before it answers.
+    unconfirmed: Option<(&'a str, i64)>,
+}
+
+impl Caller<'_> {
+    /// Confirms a token answered from memory against the audit seq the request's read saw
+    /// (`None`: it read none), checking the token in the database again when the seq moved;
+    /// a token revoked meanwhile gets the answer of a refused token. Nothing to do otherwise.
+    async fn confirm(
+        &mut self,
+        store: &Store,
+        seen: Option<i64>,
+        media: MediaType,
+    ) -> Result<(), Response> {
+        let Some((token, at)) = self.unconfirmed.take() else {
+            return Ok(());
+        };
+        match store.confirm_token(token, at, seen).await {
+            Ok(true) => Ok(()),
+            Ok(false) => Err(refused_token(media)),
+            Err(err) => Err(authentication_failed(media, err.into())),
         }
     }
+}
+
+/// Step 1, authenticate: the caller (anonymous without a token), or the answer to a refused or
+/// failed authentication (`401` with `WWW-Authenticate` for `application/graphql-response+json`).
+/// A token this process saw before is answered from memory and confirmed later
+/// ([`Caller::confirm`]).
+async fn authenticate_caller<'a>(
+    store: &Store,
+    authorization: Option<&'a str>,
+    media: MediaType,
+) -> Result<Caller<'a>, Response> {
+    let token = match bearer_token(authorization) {
+        Ok(None) => {
+            return Ok(Caller {
+                viewer: None,
+                unconfirmed: None,
+            });
+        }
+        Ok(Some(token)) => token,
+        Err(Malformed) => return Err(refused_token(media)),
+    };
+    match store.authenticate_unconfirmed(token).await {
+        Ok(Some(authenticated)) => Ok(Caller {
+            viewer: Some(authenticated.viewer),
+            unconfirmed: authenticated.unconfirmed_at.map(|at| (token, at)),
+        }),
+        Ok(None) => Err(refused_token(media)),
+        Err(err) => Err(authentication_failed(media, err.into())),
+    }
+}
+
+/// The answer to a malformed `Authorization` header or an unknown, revoked or expired token.
+fn refused_token(media: MediaType) -> Response {
+    let status = match media {
+        MediaType::GraphQLResponseJson => StatusCode::UNAUTHORIZED,
+        MediaType::Json => StatusCode::OK,
+    };
+    let mut response = request_error(media, status, ApiError::unauthenticated());
+    if status == StatusCode::UNAUTHORIZED {
+        response.headers_mut().insert(
+            header::WWW_AUTHENTICATE,
+            HeaderValue::from_static("Bearer error=\"invalid_token\""),
+        );
+    }
+    response
+}
+
+/// The answer when the token could not be checked (the database failed).
+fn authentication_failed(media: MediaType, err: ApiError) -> Response {
+    let status = match media {
+        MediaType::GraphQLResponseJson => StatusCode::INTERNAL_SERVER_ERROR,
+        MediaType::Json => StatusCode::OK,
+    };
+    request_error(media, status, err)
 }
 
 /// Step 2, rate-limit: `429` with `Retry-After` when the token (or, without one, the client
@@ -565,8 +633,8 @@ fn rate_limit(
 
 /// What the cache lookup found.
 enum Lookup<'a> {
-    /// A cached answer for this caller, valid now.
-    Hit(crate::response_cache::Hit),
+    /// A cached answer for this caller, valid now, and the audit seq it was checked against.
+    Hit(crate::response_cache::Hit, i64),
     /// No answer; where to keep this one, if it may be kept.
     Miss(Option<CacheTicket<'a>>),
 }
@@ -637,7 +705,7 @@ async fn cache_lookup<'a>(
     }
     match store.audit_seq().await {
         Ok(generation) => match cache.get(&key, generation, store.now()) {
-            Some(hit) => Lookup::Hit(hit),
+            Some(hit) => Lookup::Hit(hit, generation),
             None => Lookup::Miss(Some(CacheTicket {
                 cache,
                 key,

@@ -29,7 +29,7 @@ mod auth;
 mod rate_limit;
 mod websocket;
 
-pub(crate) use auth::{Auth, authenticate};
+pub(crate) use auth::{Malformed, bearer_token};
 pub use graphql_http::MAX_BODY_BYTES;
 pub use rate_limit::RateLimit;
 pub use websocket::{

@@ -5,6 +5,7 @@
 //! byte by byte in application code).
 
 use std::collections::{BTreeMap, HashMap};
+use std::sync::atomic::AtomicI64;
 
 use chrono::{DateTime, Utc};
 use pressroom_domain::UserName;
@@ -14,15 +15,18 @@ use pressroom_domain::visibility::{Role, Viewer};
 use rand::RngCore;
 use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, Condition, EntityTrait, QueryFilter, QueryOrder, Set,
+    ActiveModelTrait, ColumnTrait, Condition, DbErr, EntityTrait, FromQueryResult, QueryFilter,
+    QueryOrder, QueryResult, QuerySelect, Set,
 };
 use serde_json::{Value, json};
 
 use crate::audit::{self, NewEntry};
 use crate::clock::{from_micros, micros};
+use crate::directory_cache::audit_head_seq;
 use crate::entity::{departments, departments_history, people, people_history, tokens};
 use crate::error::{StorageError, StorageResult};
 use crate::store::Store;
+use crate::token_cache;
 
 /// A department.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -648,38 +652,76 @@ impl Store {
     }
 
     /// The id of a known, unrevoked and unexpired bearer token, and the viewer it stands for.
+    /// The statement also reads the audit head's `seq`, and a valid token is kept in the token
+    /// cache as of that `seq` (see [`crate::token_cache`]).
     pub(crate) async fn authenticate_token(
         &self,
         token: &str,
     ) -> StorageResult<Option<(String, Viewer)>> {
         let now = micros(self.now());
-        let row = tokens::Entity::find()
-            .filter(tokens::Column::TokenHash.eq(sha256_hex(token.as_bytes())))
+        let hash = sha256_hex(token.as_bytes());
+        let found = tokens::Entity::find()
+            .filter(tokens::Column::TokenHash.eq(hash.as_str()))
             .filter(tokens::Column::RevokedAt.is_null())
             .filter(
                 Condition::any()
                     .add(tokens::Column::ExpiresAt.is_null())
                     .add(tokens::Column::ExpiresAt.gt(now)),
             )
+            .expr_as(audit_head_seq(), TOKEN_SEQ)
+            .into_model::<TokenAtSeq>()
             .one(self.connection())
             .await?;
-        let Some(row) = row else { return Ok(None) };
+        let Some(TokenAtSeq { token: row, seq }) = found else {
+            self.token_cache().forget(&hash);
+            return Ok(None);
+        };
         let role = Role::parse(&row.role)
             .ok_or_else(|| StorageError::Internal(format!("unknown role {}", row.role)))?;
         let stale = now - LAST_USED_INTERVAL_SECS * 1_000_000;
-        if row.last_used_at.is_none_or(|at| at <= stale) {
-            self.record_token_use(&row.id, now, stale).await;
-        }
-        Ok(Some((
-            row.id,
-            Viewer {
-                user_name: pressroom_domain::UserName::from(row.user_name),
-                role,
-                department_id: row.department_id.map(pressroom_domain::DepartmentId::from),
-                person_id: row.person_id.map(pressroom_domain::PersonId::from),
-                embargo_access: row.embargo_access,
+        let last_used_at = match row.last_used_at {
+            Some(at) if at > stale => at,
+            _ => {
+                self.record_token_use(&row.id, now, stale).await;
+                now
+            }
+        };
+        let viewer = Viewer {
+            user_name: pressroom_domain::UserName::from(row.user_name),
+            role,
+            department_id: row.department_id.map(pressroom_domain::DepartmentId::from),
+            person_id: row.person_id.map(pressroom_domain::PersonId::from),
+            embargo_access: row.embargo_access,
+        };
+        self.token_cache().put(
+            hash,
+            token_cache::Entry {
+                id: row.id.clone(),
+                viewer: viewer.clone(),
+                expires_at: row.expires_at,
+                seq,
+                last_used_at: AtomicI64::new(last_used_at),
             },
-        )))
+        );
+        Ok(Some((row.id, viewer)))
+    }
+}
+
+/// The alias of the audit `seq` the token statement reads beside the row.
+const TOKEN_SEQ: &str = "audit_seq";
+
+/// A token row with the audit `seq` its statement saw.
+struct TokenAtSeq {
+    token: tokens::Model,
+    seq: i64,
+}
+
+impl FromQueryResult for TokenAtSeq {
+    fn from_query_result(res: &QueryResult, pre: &str) -> Result<Self, DbErr> {
+        Ok(Self {
+            token: tokens::Model::from_query_result(res, pre)?,
+            seq: res.try_get(pre, TOKEN_SEQ)?,
+        })
     }
 }
 
@@ -688,7 +730,7 @@ impl Store {
     /// since `stale` (a guarded update, so concurrent requests write once). Best effort: a
     /// failure is logged and the request goes on, since it only costs the admin's listing a
     /// minute of precision.
-    async fn record_token_use(&self, id: &str, now: i64, stale: i64) {
+    pub(crate) async fn record_token_use(&self, id: &str, now: i64, stale: i64) {
         let written = tokens::Entity::update_many()
             .col_expr(tokens::Column::LastUsedAt, Expr::value(now))
             .filter(tokens::Column::Id.eq(id))

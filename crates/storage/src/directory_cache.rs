@@ -51,11 +51,12 @@ pub(crate) const DIRECTORY_SEQ: &str = "directory_seq";
 /// [`DIRECTORY_SEQ`].
 pub(crate) fn with_seq(query: Select<releases::Entity>) -> Select<releases::Entity> {
     releases::Row::select_cols(QuerySelect::select_only(query))
-        .expr_as(directory_seq(), DIRECTORY_SEQ)
+        .expr_as(audit_head_seq(), DIRECTORY_SEQ)
 }
 
-/// `(SELECT seq FROM audit_head WHERE id = 1)`, for a release read's projection.
-fn directory_seq() -> Expr {
+/// `(SELECT seq FROM audit_head WHERE id = 1)`, for a read's projection (releases here, and
+/// the token check of [`crate::token_cache`]).
+pub(crate) fn audit_head_seq() -> Expr {
     Expr::SubQuery(
         None,
         Box::new(

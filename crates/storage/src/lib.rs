@@ -22,6 +22,7 @@ pub mod revisions;
 pub mod sessions;
 pub mod signoff;
 pub mod store;
+pub mod token_cache;
 pub mod visibility;
 pub mod webhooks;
 

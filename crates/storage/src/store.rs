@@ -17,6 +17,7 @@ use sea_orm::{
 use crate::clock::{Clock, SystemClock};
 use crate::directory_cache::DirectoryCache;
 use crate::error::{StorageError, StorageResult};
+use crate::token_cache::TokenCache;
 
 /// How long a SQLite writer waits for another writer's lock before giving up.
 pub const SQLITE_BUSY_TIMEOUT: Duration = Duration::from_secs(10);
@@ -36,6 +37,7 @@ pub struct Store {
     clock: Arc<dyn Clock>,
     schedule_changed: Arc<watch::Sender<u64>>,
     directory: Arc<DirectoryCache>,
+    tokens: Arc<TokenCache>,
 }
 
 /// Schedule-change notifications from every process on one PostgreSQL database (see
@@ -94,6 +96,7 @@ impl Store {
             clock: Arc::new(SystemClock),
             schedule_changed: Arc::new(watch::Sender::new(0)),
             directory: Arc::default(),
+            tokens: Arc::default(),
         })
     }
 
@@ -106,6 +109,11 @@ impl Store {
     /// The directory cache the read paths share (see [`crate::directory_cache`]).
     pub(crate) fn directory_cache(&self) -> &DirectoryCache {
         &self.directory
+    }
+
+    /// The bearer tokens that authenticated recently (see [`crate::token_cache`]).
+    pub(crate) fn token_cache(&self) -> &TokenCache {
+        &self.tokens
     }
 
     /// Replaces the clock (tests).

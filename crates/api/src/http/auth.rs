@@ -21,20 +21,31 @@ pub(crate) enum Auth {
 
 /// Resolves an `Authorization` header value (`Bearer <token>`; none = anonymous).
 pub(crate) async fn authenticate(store: &Store, header: Option<&str>) -> Result<Auth, ApiError> {
-    let Some(value) = header else {
-        return Ok(Auth::Anonymous);
-    };
-    let Some(token) = value
-        .strip_prefix("Bearer ")
-        .map(str::trim)
-        .filter(|t| !t.is_empty())
-    else {
-        return Ok(Auth::Refused);
+    let token = match bearer_token(header) {
+        Ok(None) => return Ok(Auth::Anonymous),
+        Ok(Some(token)) => token,
+        Err(Malformed) => return Ok(Auth::Refused),
     };
     Ok(match store.authenticate(token).await? {
         Some(viewer) => Auth::Viewer(viewer),
         None => Auth::Refused,
     })
+}
+
+/// An `Authorization` header that is not `Bearer <token>`.
+pub(crate) struct Malformed;
+
+/// The token of an `Authorization` header value (`Bearer <token>`); `None` without a header.
+pub(crate) fn bearer_token(header: Option<&str>) -> Result<Option<&str>, Malformed> {
+    let Some(value) = header else {
+        return Ok(None);
+    };
+    value
+        .strip_prefix("Bearer ")
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+        .map(Some)
+        .ok_or(Malformed)
 }
 
 /// Authenticates a WebSocket connection from its `connection_init` payload

@@ -34,7 +34,7 @@ mod writes;
 pub(crate) use approvals::{load_approvals, load_approvals_of};
 pub(crate) use outbox::event_payload;
 pub(crate) use persist::{notify_schedulers, persist_records, persist_transitions, update_guarded};
-pub use reads::{ReleaseFilter, ReleaseKey};
+pub use reads::{ReleaseFilter, ReleaseKey, Seen};
 pub(crate) use writes::load_for_write;
 
 /// A release as stored, with its current content parsed.

@@ -55,6 +55,16 @@ pub enum ReleaseKey<'a> {
     Slug(&'a str),
 }
 
+/// What a read of the compiled path saw besides its rows: the audit `seq` its statement read
+/// (the same snapshot as the rows), and a directory of departments and people at least that new.
+#[derive(Debug, Clone)]
+pub struct Seen {
+    /// The audit head's `seq` in the read's snapshot.
+    pub seq: i64,
+    /// Departments and people as of `seq` or later.
+    pub directory: Arc<Directory>,
+}
+
 /// A release row with the audit `seq` its statement saw (see [`directory_cache::with_seq`]).
 struct Versioned {
     row: releases::Row,
@@ -159,28 +169,31 @@ impl Store {
 
     /// [`Store::secure_releases`] with the directory the page's releases refer to: the audit
     /// `seq` comes with the rows, so a cached directory costs no statement (see
-    /// [`crate::directory_cache`]). `None` for the directory when the page is empty.
+    /// [`crate::directory_cache`]). `None` for the directory and `seq` when the page is empty.
     pub async fn secure_releases_with_directory(
         &self,
         viewer: Option<&Viewer>,
         filter: &ReleaseFilter,
         page: &PageRequest,
         now: DateTime<Utc>,
-    ) -> StorageResult<(Page<StoredRelease>, Option<Arc<Directory>>)> {
+    ) -> StorageResult<(Page<StoredRelease>, Option<Seen>)> {
         let rows = self
             .page_with_seq_query(viewer, filter, page, now)?
             .into_model::<Versioned>()
             .all(self.connection())
             .await?;
-        let directory = match rows.iter().map(|r| r.seq).max() {
-            Some(seq) => Some(self.directory_at_least(seq).await?),
+        let seen = match rows.iter().map(|r| r.seq).max() {
+            Some(seq) => Some(Seen {
+                seq,
+                directory: self.directory_at_least(seq).await?,
+            }),
             None => None,
         };
         let releases = rows
             .into_iter()
             .map(|r| StoredRelease::from_model(r.row))
             .collect::<StorageResult<Vec<_>>>()?;
-        Ok((page_of(releases, page), directory))
+        Ok((page_of(releases, page), seen))
     }
 
     /// The release with this id (or slug) if `viewer` may see it at `now`, with the directory
@@ -190,7 +203,7 @@ impl Store {
         viewer: Option<&Viewer>,
         key: ReleaseKey<'_>,
         now: DateTime<Utc>,
-    ) -> StorageResult<Option<(StoredRelease, Arc<Directory>)>> {
+    ) -> StorageResult<Option<(StoredRelease, Seen)>> {
         let row = release_query(viewer, key, now)
             .into_model::<Versioned>()
             .one(self.connection())
@@ -198,8 +211,11 @@ impl Store {
         match row {
             None => Ok(None),
             Some(row) => {
-                let directory = self.directory_at_least(row.seq).await?;
-                Ok(Some((StoredRelease::from_model(row.row)?, directory)))
+                let seen = Seen {
+                    seq: row.seq,
+                    directory: self.directory_at_least(row.seq).await?,
+                };
+                Ok(Some((StoredRelease::from_model(row.row)?, seen)))
             }
         }
     }
