@@ -473,8 +473,9 @@ pub(crate) fn check_release(bytes: &[u8]) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// SQL statements a page request costs, counted in-process through the same API code the
-/// server runs (`Store::count_statements`), over the same database.
+/// SQL statements a page request costs, counted in-process through this program's build of the
+/// API code the server runs (`Store::count_statements`; not the `--pressroom-bin` server's),
+/// over the same database, with the response cache on or off as `--cache` says.
 struct Statements {
     /// Fewest and most statements of one request sent alone (ten tries).
     alone: (u64, u64),
@@ -485,6 +486,7 @@ struct Statements {
 async fn count_statements(
     read: &ReadDb,
     picker: &Arc<Picker>,
+    cache: CacheMode,
     concurrency: usize,
     seconds: f64,
 ) -> anyhow::Result<Statements> {
@@ -494,7 +496,15 @@ async fn count_statements(
     let store = Store::connect(&read.db.url)
         .await?
         .count_statements(Arc::clone(&counter));
-    let app = Arc::new(pressroom_api::app(store.clone()));
+    // The response cache as the server of the GraphQL phase has it (`--cache`).
+    let config = pressroom_api::http::HttpConfig {
+        response_cache_entries: match cache {
+            CacheMode::On => pressroom_api::response_cache::DEFAULT_ENTRIES,
+            CacheMode::Off => 0,
+        },
+        ..pressroom_api::http::HttpConfig::default()
+    };
+    let app = Arc::new(pressroom_api::http::app_with(store.clone(), config));
     let auth = format!("Bearer {}", read.token);
     let send = {
         let app = Arc::clone(&app);
@@ -1061,6 +1071,7 @@ pub async fn read(env: &Env, args: &ReadArgs) -> anyhow::Result<Report> {
     let statements = count_statements(
         &read,
         &picker,
+        args.cache,
         args.concurrency,
         args.seconds.clamp(0.5, 3.0),
     )
