@@ -643,7 +643,7 @@ enum Lookup<'a> {
 /// (the generation) read before the data.
 struct CacheTicket<'a> {
     cache: &'a ResponseCache,
-    key: String,
+    key: crate::response_cache::Key,
     generation: i64,
     /// The earliest pending embargo instant, once read (see [`CacheTicket::until_next_embargo`]).
     valid_until: Option<chrono::DateTime<chrono::Utc>>,

@@ -74,9 +74,15 @@ pub struct Hit {
 #[derive(Clone)]
 pub struct SharedResponseCache(pub Option<Arc<ResponseCache>>);
 
+/// The key of a request: the SHA-256 of its caller, persisted-query hash, query hash,
+/// operation name and variables (see [`ResponseCache::key`]). Kept as the 32 bytes themselves:
+/// no hex text, no allocation per lookup.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Key([u8; 32]);
+
 /// The cache of one server process (an LRU of at most `capacity` responses).
 pub struct ResponseCache {
-    entries: Mutex<LruCache<String, Entry>>,
+    entries: Mutex<LruCache<Key, Entry>>,
     admission: Mutex<Admission>,
 }
 
@@ -87,7 +93,7 @@ struct Admission {
     /// Whether the last complete window hit less than one lookup in [`SELECTIVE_BELOW`].
     selective: bool,
     /// Keys asked for once, not yet admitted (bounded, least recently seen dropped first).
-    seen: LruCache<String, ()>,
+    seen: LruCache<Key, ()>,
 }
 
 impl ResponseCache {
@@ -107,7 +113,7 @@ impl ResponseCache {
     /// Whether the request of `key` should consult the cache (and may fill it): always while
     /// the cache is not selective, and when it is, for keys cached or seen once before
     /// (see the module's **Admission**). Counts the lookup in the window.
-    pub fn admit(&self, key: &str) -> bool {
+    pub fn admit(&self, key: &Key) -> bool {
         let cached = self
             .entries
             .lock()
@@ -132,7 +138,7 @@ impl ResponseCache {
         if admission.seen.pop(key).is_some() {
             true
         } else {
-            admission.seen.put(key.to_owned(), ());
+            admission.seen.put(*key, ());
             false
         }
     }
@@ -152,7 +158,7 @@ impl ResponseCache {
         viewer: Option<&Viewer>,
         request: &async_graphql::Request,
         query_hash: Option<&str>,
-    ) -> Option<String> {
+    ) -> Option<Key> {
         let mut hasher = Sha256::new();
         match viewer {
             None => hasher.update(b"anonymous"),
@@ -189,12 +195,12 @@ impl ResponseCache {
         }
         hasher.update(b"\n");
         serde_json::to_writer(&mut hasher, &request.variables).ok()?;
-        Some(hex::encode(hasher.finalize()))
+        Some(Key(hasher.finalize().into()))
     }
 
     /// The body cached under `key`, if it was made at `generation` and `now` is before its
     /// validity ends.
-    pub fn get(&self, key: &str, generation: i64, now: DateTime<Utc>) -> Option<Hit> {
+    pub fn get(&self, key: &Key, generation: i64, now: DateTime<Utc>) -> Option<Hit> {
         let mut entries = self.entries.lock().unwrap_or_else(PoisonError::into_inner);
         let entry = entries.get(key)?;
         let fresh = entry.generation == generation && entry.valid_until.is_none_or(|end| now < end);
@@ -220,7 +226,7 @@ impl ResponseCache {
     /// embargo instant); returns whether it was kept.
     pub fn put(
         &self,
-        key: String,
+        key: Key,
         generation: i64,
         made_at: DateTime<Utc>,
         valid_until: Option<DateTime<Utc>>,
@@ -251,8 +257,13 @@ mod tests {
     use super::*;
     use chrono::TimeZone;
 
+    /// A key standing for `name`, for the tests of the cache's bookkeeping.
+    fn k(name: &str) -> Key {
+        Key(Sha256::digest(name.as_bytes()).into())
+    }
+
     /// The key as the server computes it, from the request's query hash.
-    fn key(viewer: Option<&Viewer>, request: &async_graphql::Request) -> Option<String> {
+    fn key(viewer: Option<&Viewer>, request: &async_graphql::Request) -> Option<Key> {
         let hash = crate::gateway::query_hash(request);
         ResponseCache::key(viewer, request, hash.as_deref())
     }
@@ -311,25 +322,28 @@ mod tests {
     fn an_entry_lives_until_a_write_or_the_next_embargo_instant() {
         let cache = ResponseCache::new(4).expect("a cache");
         let body = Bytes::from_static(b"{}");
-        assert!(cache.put("k".into(), 7, at(0), Some(at(30)), body.clone(), "f"));
-        assert!(cache.get("k", 7, at(29)).is_some());
-        assert!(cache.get("k", 8, at(1)).is_none(), "a write happened");
+        assert!(cache.put(k("k"), 7, at(0), Some(at(30)), body.clone(), "f"));
+        assert!(cache.get(&k("k"), 7, at(29)).is_some());
+        assert!(cache.get(&k("k"), 8, at(1)).is_none(), "a write happened");
         assert!(
-            cache.get("k", 7, at(1)).is_none(),
+            cache.get(&k("k"), 7, at(1)).is_none(),
             "a stale entry is dropped"
         );
 
-        assert!(cache.put("k".into(), 7, at(0), Some(at(30)), body.clone(), "f"));
-        assert!(cache.get("k", 7, at(30)).is_none(), "the instant came");
+        assert!(cache.put(k("k"), 7, at(0), Some(at(30)), body.clone(), "f"));
+        assert!(cache.get(&k("k"), 7, at(30)).is_none(), "the instant came");
 
         assert!(
-            !cache.put("k".into(), 7, at(30), Some(at(30)), body.clone(), "f"),
+            !cache.put(k("k"), 7, at(30), Some(at(30)), body.clone(), "f"),
             "an instant already due is not cached over"
         );
-        assert!(cache.put("k".into(), 7, at(0), None, body.clone(), "f"));
-        assert!(cache.get("k", 7, at(59)).is_some(), "no embargo pending");
+        assert!(cache.put(k("k"), 7, at(0), None, body.clone(), "f"));
+        assert!(
+            cache.get(&k("k"), 7, at(59)).is_some(),
+            "no embargo pending"
+        );
         let big = Bytes::from(vec![b' '; MAX_CACHED_BODY_BYTES + 1]);
-        assert!(!cache.put("big".into(), 7, at(0), None, big, "f"));
+        assert!(!cache.put(k("big"), 7, at(0), None, big, "f"));
         assert!(ResponseCache::new(0).is_none());
     }
 
@@ -339,28 +353,28 @@ mod tests {
         let body = Bytes::from_static(b"{}");
         // A fresh cache admits every request.
         for n in 0..WINDOW - 1 {
-            assert!(cache.admit(&format!("once-{n}")), "{n}");
+            assert!(cache.admit(&k(&format!("once-{n}"))), "{n}");
         }
         assert!(!cache.is_selective());
         // The window ends with no hit: selective from now on.
-        assert!(!cache.admit("new"), "the lookup that ends the window");
+        assert!(!cache.admit(&k("new")), "the lookup that ends the window");
         assert!(cache.is_selective());
-        assert!(!cache.admit("other"), "seen once: not consulted");
-        assert!(cache.admit("other"), "seen twice: consulted");
-        assert!(cache.put("other".into(), 1, at(0), None, body.clone(), "f"));
-        assert!(cache.admit("other"), "cached: always consulted");
-        assert!(cache.get("other", 1, at(1)).is_some());
+        assert!(!cache.admit(&k("other")), "seen once: not consulted");
+        assert!(cache.admit(&k("other")), "seen twice: consulted");
+        assert!(cache.put(k("other"), 1, at(0), None, body.clone(), "f"));
+        assert!(cache.admit(&k("other")), "cached: always consulted");
+        assert!(cache.get(&k("other"), 1, at(1)).is_some());
 
         // A window in which one lookup in eight or more hits makes it admit everything again.
         for n in 0..WINDOW {
             if n.is_multiple_of(4) {
-                assert!(cache.admit("other"));
-                assert!(cache.get("other", 1, at(1)).is_some());
+                assert!(cache.admit(&k("other")));
+                assert!(cache.get(&k("other"), 1, at(1)).is_some());
             } else {
-                cache.admit(&format!("twice-{}", n / 2));
+                cache.admit(&k(&format!("twice-{}", n / 2)));
             }
         }
         assert!(!cache.is_selective());
-        assert!(cache.admit("brand-new"));
+        assert!(cache.admit(&k("brand-new")));
     }
 }
