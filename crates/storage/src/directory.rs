@@ -15,14 +15,14 @@ use pressroom_domain::visibility::{Role, Viewer};
 use rand::RngCore;
 use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, Condition, DbErr, EntityTrait, FromQueryResult, QueryFilter,
-    QueryOrder, QueryResult, QuerySelect, Set,
+    ActiveModelTrait, ColumnTrait, Condition, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
+    Set,
 };
 use serde_json::{Value, json};
 
 use crate::audit::{self, NewEntry};
 use crate::clock::{from_micros, micros};
-use crate::directory_cache::audit_head_seq;
+use crate::directory_cache::{AtSeq, DIRECTORY_SEQ, audit_head_seq};
 use crate::entity::{departments, departments_history, people, people_history, tokens};
 use crate::error::{StorageError, StorageResult};
 use crate::store::Store;
@@ -668,11 +668,11 @@ impl Store {
                     .add(tokens::Column::ExpiresAt.is_null())
                     .add(tokens::Column::ExpiresAt.gt(now)),
             )
-            .expr_as(audit_head_seq(), TOKEN_SEQ)
-            .into_model::<TokenAtSeq>()
+            .expr_as(audit_head_seq(), DIRECTORY_SEQ)
+            .into_model::<AtSeq<tokens::Model>>()
             .one(self.connection())
             .await?;
-        let Some(TokenAtSeq { token: row, seq }) = found else {
+        let Some(AtSeq { row, seq }) = found else {
             self.token_cache().forget(&hash);
             return Ok(None);
         };
@@ -704,24 +704,6 @@ impl Store {
             },
         );
         Ok(Some((row.id, viewer)))
-    }
-}
-
-/// The alias of the audit `seq` the token statement reads beside the row.
-const TOKEN_SEQ: &str = "audit_seq";
-
-/// A token row with the audit `seq` its statement saw.
-struct TokenAtSeq {
-    token: tokens::Model,
-    seq: i64,
-}
-
-impl FromQueryResult for TokenAtSeq {
-    fn from_query_result(res: &QueryResult, pre: &str) -> Result<Self, DbErr> {
-        Ok(Self {
-            token: tokens::Model::from_query_result(res, pre)?,
-            seq: res.try_get(pre, TOKEN_SEQ)?,
-        })
     }
 }
 

@@ -16,7 +16,10 @@ use std::collections::HashMap;
 use std::sync::{Arc, PoisonError, RwLock};
 
 use sea_orm::sea_query::{Expr, Query};
-use sea_orm::{ColumnTrait, EntityTrait, PartialModelTrait, QueryOrder, QuerySelect, Select};
+use sea_orm::{
+    ColumnTrait, DbErr, EntityTrait, FromQueryResult, PartialModelTrait, QueryOrder, QueryResult,
+    QuerySelect, Select,
+};
 
 use crate::directory::{Department, Person};
 use crate::entity::{
@@ -46,6 +49,22 @@ pub(crate) struct DirectoryCache {
 
 /// The alias of the audit `seq` column the release reads add (see [`with_seq`]).
 pub(crate) const DIRECTORY_SEQ: &str = "directory_seq";
+
+/// A row with the audit `seq` its statement read as [`DIRECTORY_SEQ`] (the release reads here,
+/// the token check of [`crate::token_cache`]).
+pub(crate) struct AtSeq<T> {
+    pub(crate) row: T,
+    pub(crate) seq: i64,
+}
+
+impl<T: FromQueryResult> FromQueryResult for AtSeq<T> {
+    fn from_query_result(res: &QueryResult, pre: &str) -> Result<Self, DbErr> {
+        Ok(Self {
+            row: T::from_query_result(res, pre)?,
+            seq: res.try_get(pre, DIRECTORY_SEQ)?,
+        })
+    }
+}
 
 /// `query` projected to the columns of [`releases::Row`] and the audit `seq` as
 /// [`DIRECTORY_SEQ`].

@@ -10,15 +10,12 @@ use pressroom_domain::PersonId;
 use pressroom_domain::lifecycle::State;
 use pressroom_domain::visibility::{Role, Viewer};
 use sea_orm::sea_query::{Expr, ExprTrait, Query};
-use sea_orm::{
-    ColumnTrait, Condition, DbErr, EntityTrait, FromQueryResult, QueryFilter, QueryOrder,
-    QueryResult, QuerySelect, Select,
-};
+use sea_orm::{ColumnTrait, Condition, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Select};
 
 use super::search::full_text_condition;
 use super::{CorrectionRecord, StoredRelease};
 use crate::clock::{from_micros, micros};
-use crate::directory_cache::{self, DIRECTORY_SEQ, Directory};
+use crate::directory_cache::{self, AtSeq, Directory};
 use crate::entity::{corrections, departments, release_offices, release_topics, releases};
 use crate::error::{StorageError, StorageResult};
 use crate::pagination::{Cursor, Page, PageRequest};
@@ -66,19 +63,7 @@ pub struct Seen {
 }
 
 /// A release row with the audit `seq` its statement saw (see [`directory_cache::with_seq`]).
-struct Versioned {
-    row: releases::Row,
-    seq: i64,
-}
-
-impl FromQueryResult for Versioned {
-    fn from_query_result(res: &QueryResult, pre: &str) -> Result<Self, DbErr> {
-        Ok(Self {
-            row: releases::Row::from_query_result(res, pre)?,
-            seq: res.try_get(pre, DIRECTORY_SEQ)?,
-        })
-    }
-}
+type Versioned = AtSeq<releases::Row>;
 
 /// The release by `key` if `viewer` may see it at `now`, with the audit `seq`.
 fn release_query(
