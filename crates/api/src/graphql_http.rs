@@ -29,6 +29,7 @@ use poem::web::Data as PoemData;
 use poem::{Body, IntoResponse, Request, Response, handler};
 use pressroom_domain::ErrorCode;
 use pressroom_storage::Store;
+use pressroom_storage::token_cache::Unconfirmed;
 use serde::Serialize;
 use serde_json::{Map, Value as Json};
 use tokio::io::AsyncReadExt;
@@ -518,15 +519,15 @@ async fn execute(
 }
 
 /// Who is asking: the caller of a request, and a token still to be confirmed.
-struct Caller<'a> {
+struct Caller {
     /// `None` for anonymous (taken by [`execute`] once authenticated).
     viewer: Option<pressroom_domain::visibility::Viewer>,
-    /// A token answered from memory at this audit seq, and the token, until confirmed (see
-    /// `pressroom_storage::token_cache`): the request must confirm it before it answers.
-    unconfirmed: Option<(&'a str, i64)>,
+    /// A token answered from memory, until confirmed (see `pressroom_storage::token_cache`):
+    /// the request must confirm it before it answers.
+    unconfirmed: Option<Unconfirmed>,
 }
 
-impl Caller<'_> {
+impl Caller {
     /// Confirms a token answered from memory against the audit seq the request's read saw
     /// (`None`: it read none), checking the token in the database again when the seq moved;
     /// a token revoked meanwhile gets the answer of a refused token. Nothing to do otherwise.
@@ -536,10 +537,10 @@ impl Caller<'_> {
         seen: Option<i64>,
         media: MediaType,
     ) -> Result<(), Response> {
-        let Some((token, at)) = self.unconfirmed.take() else {
+        let Some(unconfirmed) = self.unconfirmed.take() else {
             return Ok(());
         };
-        match store.confirm_token(token, at, seen).await {
+        match store.confirm_token(unconfirmed, seen).await {
             Ok(true) => Ok(()),
             Ok(false) => Err(refused_token(media)),
             Err(err) => Err(authentication_failed(media, err.into())),
@@ -551,11 +552,11 @@ impl Caller<'_> {
 /// failed authentication (`401` with `WWW-Authenticate` for `application/graphql-response+json`).
 /// A token this process saw before is answered from memory and confirmed later
 /// ([`Caller::confirm`]).
-async fn authenticate_caller<'a>(
+async fn authenticate_caller(
     store: &Store,
-    authorization: Option<&'a str>,
+    authorization: Option<&str>,
     media: MediaType,
-) -> Result<Caller<'a>, Response> {
+) -> Result<Caller, Response> {
     let token = match bearer_token(authorization) {
         Ok(None) => {
             return Ok(Caller {
@@ -569,7 +570,7 @@ async fn authenticate_caller<'a>(
     match store.authenticate_unconfirmed(token).await {
         Ok(Some(authenticated)) => Ok(Caller {
             viewer: Some(authenticated.viewer),
-            unconfirmed: authenticated.unconfirmed_at.map(|at| (token, at)),
+            unconfirmed: authenticated.unconfirmed,
         }),
         Ok(None) => Err(refused_token(media)),
         Err(err) => Err(authentication_failed(media, err.into())),

@@ -10,16 +10,50 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, Utc};
 use futures_util::StreamExt;
 use pressroom_domain::audit::{AuditFields, ChainBreak, ChainVerifier};
-use sea_orm::sea_query::Expr;
+use sea_orm::sea_query::{Expr, Query};
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, ExprTrait, QueryFilter,
-    QueryOrder, Set, StreamTrait,
+    ColumnTrait, ConnectionTrait, DatabaseTransaction, DbErr, EntityTrait, ExprTrait,
+    FromQueryResult, QueryFilter, QueryOrder, QueryResult, Set, StreamTrait,
 };
 use serde_json::Value;
 
 use crate::clock::micros;
 use crate::entity::{audit_head, audit_log};
 use crate::error::{StorageError, StorageResult};
+
+/// The alias under which a read selects the audit head's `seq` beside its rows ([`head_seq`]).
+pub(crate) const SEQ_ALIAS: &str = "audit_seq";
+
+/// `(SELECT seq FROM audit_head WHERE id = 1)`, for a read's projection: the `seq` in the
+/// statement's own snapshot (the compiled path's release reads, the token check).
+pub(crate) fn head_seq() -> Expr {
+    Expr::SubQuery(
+        None,
+        Box::new(
+            Query::select()
+                .column(audit_head::Column::Seq)
+                .from(audit_head::Entity)
+                .and_where(audit_head::Column::Id.eq(1))
+                .to_owned()
+                .into(),
+        ),
+    )
+}
+
+/// A row with the audit `seq` its statement selected as [`SEQ_ALIAS`].
+pub(crate) struct AtSeq<T> {
+    pub(crate) row: T,
+    pub(crate) seq: i64,
+}
+
+impl<T: FromQueryResult> FromQueryResult for AtSeq<T> {
+    fn from_query_result(res: &QueryResult, pre: &str) -> Result<Self, DbErr> {
+        Ok(Self {
+            row: T::from_query_result(res, pre)?,
+            seq: res.try_get(pre, SEQ_ALIAS)?,
+        })
+    }
+}
 
 /// Who did it, and to what.
 #[derive(Debug, Clone)]

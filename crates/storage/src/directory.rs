@@ -20,9 +20,8 @@ use sea_orm::{
 };
 use serde_json::{Value, json};
 
-use crate::audit::{self, NewEntry};
+use crate::audit::{self, AtSeq, NewEntry};
 use crate::clock::{from_micros, micros};
-use crate::directory_cache::{AtSeq, DIRECTORY_SEQ, audit_head_seq};
 use crate::entity::{departments, departments_history, people, people_history, tokens};
 use crate::error::{StorageError, StorageResult};
 use crate::store::Store;
@@ -652,28 +651,35 @@ impl Store {
     }
 
     /// The id of a known, unrevoked and unexpired bearer token, and the viewer it stands for.
-    /// The statement also reads the audit head's `seq`, and a valid token is kept in the token
-    /// cache as of that `seq` (see [`crate::token_cache`]).
     pub(crate) async fn authenticate_token(
         &self,
         token: &str,
     ) -> StorageResult<Option<(String, Viewer)>> {
+        self.authenticate_digest(token_cache::digest(token)).await
+    }
+
+    /// [`Store::authenticate_token`] by the token's SHA-256. The statement also reads the audit
+    /// head's `seq`, and a valid token is kept in the token cache as of that `seq` (see
+    /// [`crate::token_cache`]); the entry of one no longer valid is dropped.
+    pub(crate) async fn authenticate_digest(
+        &self,
+        digest: token_cache::TokenDigest,
+    ) -> StorageResult<Option<(String, Viewer)>> {
         let now = micros(self.now());
-        let hash = sha256_hex(token.as_bytes());
         let found = tokens::Entity::find()
-            .filter(tokens::Column::TokenHash.eq(hash.as_str()))
+            .filter(tokens::Column::TokenHash.eq(hex::encode(digest)))
             .filter(tokens::Column::RevokedAt.is_null())
             .filter(
                 Condition::any()
                     .add(tokens::Column::ExpiresAt.is_null())
                     .add(tokens::Column::ExpiresAt.gt(now)),
             )
-            .expr_as(audit_head_seq(), DIRECTORY_SEQ)
+            .expr_as(audit::head_seq(), audit::SEQ_ALIAS)
             .into_model::<AtSeq<tokens::Model>>()
             .one(self.connection())
             .await?;
         let Some(AtSeq { row, seq }) = found else {
-            self.token_cache().forget(&hash);
+            self.token_cache().forget(&digest);
             return Ok(None);
         };
         let role = Role::parse(&row.role)
@@ -694,7 +700,7 @@ impl Store {
             embargo_access: row.embargo_access,
         };
         self.token_cache().put(
-            hash,
+            digest,
             token_cache::Entry {
                 id: row.id.clone(),
                 viewer: viewer.clone(),

@@ -15,12 +15,9 @@
 use std::collections::HashMap;
 use std::sync::{Arc, PoisonError, RwLock};
 
-use sea_orm::sea_query::{Expr, Query};
-use sea_orm::{
-    ColumnTrait, DbErr, EntityTrait, FromQueryResult, PartialModelTrait, QueryOrder, QueryResult,
-    QuerySelect, Select,
-};
+use sea_orm::{EntityTrait, PartialModelTrait, QueryOrder, QuerySelect, Select};
 
+use crate::audit;
 use crate::directory::{Department, Person};
 use crate::entity::{
     audit_head, departments, departments_history, people, people_history, releases,
@@ -47,46 +44,11 @@ pub(crate) struct DirectoryCache {
     loading: tokio::sync::Mutex<()>,
 }
 
-/// The alias of the audit `seq` column the release reads add (see [`with_seq`]).
-pub(crate) const DIRECTORY_SEQ: &str = "directory_seq";
-
-/// A row with the audit `seq` its statement read as [`DIRECTORY_SEQ`] (the release reads here,
-/// the token check of [`crate::token_cache`]).
-pub(crate) struct AtSeq<T> {
-    pub(crate) row: T,
-    pub(crate) seq: i64,
-}
-
-impl<T: FromQueryResult> FromQueryResult for AtSeq<T> {
-    fn from_query_result(res: &QueryResult, pre: &str) -> Result<Self, DbErr> {
-        Ok(Self {
-            row: T::from_query_result(res, pre)?,
-            seq: res.try_get(pre, DIRECTORY_SEQ)?,
-        })
-    }
-}
-
 /// `query` projected to the columns of [`releases::Row`] and the audit `seq` as
-/// [`DIRECTORY_SEQ`].
+/// [`audit::SEQ_ALIAS`] (read back through [`audit::AtSeq`]).
 pub(crate) fn with_seq(query: Select<releases::Entity>) -> Select<releases::Entity> {
     releases::Row::select_cols(QuerySelect::select_only(query))
-        .expr_as(audit_head_seq(), DIRECTORY_SEQ)
-}
-
-/// `(SELECT seq FROM audit_head WHERE id = 1)`, for a read's projection (releases here, and
-/// the token check of [`crate::token_cache`]).
-pub(crate) fn audit_head_seq() -> Expr {
-    Expr::SubQuery(
-        None,
-        Box::new(
-            Query::select()
-                .column(audit_head::Column::Seq)
-                .from(audit_head::Entity)
-                .and_where(audit_head::Column::Id.eq(1))
-                .to_owned()
-                .into(),
-        ),
-    )
+        .expr_as(audit::head_seq(), audit::SEQ_ALIAS)
 }
 
 impl DirectoryCache {

@@ -8,10 +8,11 @@
 //! which needs no database to tell. That is what the cache keeps: for each token (by its
 //! SHA-256) the identity, the expiry and the `seq` read in the same statement as the token row.
 //!
-//! [`Store::authenticate_unconfirmed`] answers from the cache without a statement and says
-//! which `seq` the answer stands on; the caller must then see that `seq` in a statement of the
-//! same request (the compiled read path and the response cache read it anyway) or call
-//! [`Store::confirm_token`], which checks the token in the database again when the `seq` moved.
+//! [`Store::authenticate_unconfirmed`] answers from the cache without a statement and hands
+//! back an [`Unconfirmed`] that says which `seq` the answer stands on; before the request
+//! answers, it passes that to [`Store::confirm_token`] with the `seq` a statement of its own saw
+//! (the compiled read path and the response cache read it anyway), which checks the token in
+//! the database again only when the `seq` moved.
 //! A revocation through another replica moves the `seq`, so the next request on this replica
 //! checks the token again and is refused. [`Store::authenticate`] always asks the database.
 
@@ -19,8 +20,8 @@ use std::collections::HashMap;
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::{Arc, PoisonError, RwLock};
 
-use pressroom_domain::content::sha256_hex;
 use pressroom_domain::visibility::Viewer;
+use sha2::{Digest, Sha256};
 
 use crate::clock::micros;
 use crate::directory::LAST_USED_INTERVAL_SECS;
@@ -30,6 +31,14 @@ use crate::store::Store;
 /// The most tokens kept; when full, the cache starts again empty. Only tokens that
 /// authenticated are kept, so the entries are bounded by the tokens an admin issued.
 pub const TOKEN_CACHE_ENTRIES: usize = 4096;
+
+/// The SHA-256 of a token: what the cache is keyed by (`tokens.token_hash` is its hex).
+pub(crate) type TokenDigest = [u8; 32];
+
+/// The SHA-256 of `token`.
+pub(crate) fn digest(token: &str) -> TokenDigest {
+    Sha256::digest(token.as_bytes()).into()
+}
 
 /// A token that authenticated, as of audit `seq`.
 #[derive(Debug)]
@@ -45,50 +54,82 @@ pub(crate) struct Entry {
 }
 
 /// The tokens of one [`Store`] and its clones, by the SHA-256 of the secret.
-#[derive(Debug, Default)]
+#[derive(Default)]
 pub(crate) struct TokenCache {
-    entries: RwLock<HashMap<String, Arc<Entry>>>,
+    entries: RwLock<HashMap<TokenDigest, Arc<Entry>>>,
+}
+
+/// Only the size: the entries hold token hashes and identities, which have no place in logs.
+impl std::fmt::Debug for TokenCache {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let entries = self
+            .entries
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .len();
+        f.debug_struct("TokenCache")
+            .field("entries", &entries)
+            .finish()
+    }
 }
 
 impl TokenCache {
-    fn get(&self, hash: &str) -> Option<Arc<Entry>> {
+    fn get(&self, digest: &TokenDigest) -> Option<Arc<Entry>> {
         self.entries
             .read()
             .unwrap_or_else(PoisonError::into_inner)
-            .get(hash)
+            .get(digest)
             .cloned()
     }
 
     /// Drops the entry of a token found revoked or expired.
-    pub(crate) fn forget(&self, hash: &str) {
+    pub(crate) fn forget(&self, digest: &TokenDigest) {
         self.entries
             .write()
             .unwrap_or_else(PoisonError::into_inner)
-            .remove(hash);
+            .remove(digest);
     }
 
     /// Keeps `entry` unless an entry read at a later `seq` is already there.
-    pub(crate) fn put(&self, hash: String, entry: Entry) {
+    pub(crate) fn put(&self, digest: TokenDigest, entry: Entry) {
         let mut entries = self.entries.write().unwrap_or_else(PoisonError::into_inner);
-        if entries.get(&hash).is_some_and(|kept| kept.seq > entry.seq) {
+        if entries
+            .get(&digest)
+            .is_some_and(|kept| kept.seq > entry.seq)
+        {
             return;
         }
-        if entries.len() >= TOKEN_CACHE_ENTRIES && !entries.contains_key(&hash) {
+        if entries.len() >= TOKEN_CACHE_ENTRIES && !entries.contains_key(&digest) {
             entries.clear();
         }
-        entries.insert(hash, Arc::new(entry));
+        entries.insert(digest, Arc::new(entry));
     }
 }
 
 /// A caller a bearer token stands for, and whether that still has to be confirmed.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug)]
 pub struct Authenticated {
     /// The identity the token grants.
     pub viewer: Viewer,
-    /// `Some(seq)`: answered from memory, valid as long as the audit `seq` is still this one;
-    /// the request must pass the `seq` its read saw to [`Store::confirm_token`] before it
-    /// answers. `None`: checked in the database just now.
-    pub unconfirmed_at: Option<i64>,
+    /// `Some`: answered from memory; the request must hand it to [`Store::confirm_token`]
+    /// before it answers. `None`: checked in the database just now.
+    pub unconfirmed: Option<Unconfirmed>,
+}
+
+/// A token answered from memory, valid as long as the audit `seq` is still the one it was
+/// checked at (see [`Store::confirm_token`]). Holds the token's SHA-256, never the token.
+pub struct Unconfirmed {
+    digest: TokenDigest,
+    seq: i64,
+}
+
+/// Only the `seq`: the digest stands for a secret.
+impl std::fmt::Debug for Unconfirmed {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Unconfirmed")
+            .field("seq", &self.seq)
+            .finish_non_exhaustive()
+    }
 }
 
 impl Store {
@@ -100,40 +141,45 @@ impl Store {
         &self,
         token: &str,
     ) -> StorageResult<Option<Authenticated>> {
-        let hash = sha256_hex(token.as_bytes());
+        let digest = digest(token);
         let now = micros(self.now());
-        if let Some(entry) = self.token_cache().get(&hash)
+        if let Some(entry) = self.token_cache().get(&digest)
             && entry.expires_at.is_none_or(|end| end > now)
         {
             self.note_use(&entry, now).await;
             return Ok(Some(Authenticated {
                 viewer: entry.viewer.clone(),
-                unconfirmed_at: Some(entry.seq),
+                unconfirmed: Some(Unconfirmed {
+                    digest,
+                    seq: entry.seq,
+                }),
             }));
         }
         Ok(self
-            .authenticate_token(token)
+            .authenticate_digest(digest)
             .await?
             .map(|(_, viewer)| Authenticated {
                 viewer,
-                unconfirmed_at: None,
+                unconfirmed: None,
             }))
     }
 
-    /// Whether a token answered from memory at audit `unconfirmed_at` may answer a request
-    /// whose read saw audit `seen` (`None`: the request read no `seq`). The same `seq` means no
-    /// write (no revocation among them) committed in between: true at no cost. Otherwise the
-    /// token is checked in the database again, which also brings its entry up to date.
+    /// Whether a token answered from memory may answer a request whose read saw audit `seen`
+    /// (`None`: the request read no `seq`). The `seq` the token was checked at means no write
+    /// (no revocation among them) committed in between: true at no cost. Otherwise the token is
+    /// checked in the database again, which also brings its entry up to date.
     pub async fn confirm_token(
         &self,
-        token: &str,
-        unconfirmed_at: i64,
+        unconfirmed: Unconfirmed,
         seen: Option<i64>,
     ) -> StorageResult<bool> {
-        if seen == Some(unconfirmed_at) {
+        if seen == Some(unconfirmed.seq) {
             return Ok(true);
         }
-        Ok(self.authenticate_token(token).await?.is_some())
+        Ok(self
+            .authenticate_digest(unconfirmed.digest)
+            .await?
+            .is_some())
     }
 
     /// Records a use of the cached token `entry` at `now` when the last one this process knows

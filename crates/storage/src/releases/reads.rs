@@ -14,8 +14,9 @@ use sea_orm::{ColumnTrait, Condition, EntityTrait, QueryFilter, QueryOrder, Quer
 
 use super::search::full_text_condition;
 use super::{CorrectionRecord, StoredRelease};
+use crate::audit::AtSeq;
 use crate::clock::{from_micros, micros};
-use crate::directory_cache::{self, AtSeq, Directory};
+use crate::directory_cache::{self, Directory};
 use crate::entity::{corrections, departments, release_offices, release_topics, releases};
 use crate::error::{StorageError, StorageResult};
 use crate::pagination::{Cursor, Page, PageRequest};
