@@ -697,7 +697,7 @@ async fn cache_lookup<'a>(
         return Lookup::Miss(None);
     };
     // Only once there is a cache: with it off, no request pays for a key.
-    let Some(key) = ResponseCache::key(viewer, request, query_hash) else {
+    let Some(key) = cache.key(viewer, request, query_hash) else {
         return Lookup::Miss(None);
     };
     // While the cache seldom hits, a key asked for the first time costs no statement.

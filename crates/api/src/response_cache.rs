@@ -20,6 +20,13 @@
 //!
 //! Tokens are checked before the cache is consulted, so a revoked or expired token gets nothing.
 //!
+//! **The key** is SipHash-1-3 with a 128-bit output under a key drawn at random when the process
+//! starts: a keyed pseudo-random function, so nobody outside the process can aim two requests at
+//! one key, and two different requests share one with a chance of about one in 2^128 per pair.
+//! It costs a miss a few hundred instructions where the SHA-256 it replaced cost some ten
+//! thousand (docs/benchmarks.md, the fifth round). Each piece is written with its length, so
+//! no two different requests feed the hash the same bytes.
+//!
 //! **Admission.** Consulting the cache costs a miss two statements (the audit seq, and the next
 //! embargo instant for the answer's validity) before the answer is computed. When answers are
 //! seldom asked for twice (one release by id after another), that is pure overhead, so the cache
@@ -29,14 +36,15 @@
 //! on. Keys already cached are always consulted. A fresh cache, and one that hits, admits every
 //! request.
 
+use std::hash::Hasher as _;
 use std::num::NonZeroUsize;
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use bytes::Bytes;
 use chrono::{DateTime, Utc};
 use lru::LruCache;
 use pressroom_domain::visibility::{Role, Viewer};
-use sha2::{Digest, Sha256};
+use siphasher::sip128::{Hasher128 as _, SipHasher13};
 
 /// Largest response body kept; larger ones are served but not cached.
 pub const MAX_CACHED_BODY_BYTES: usize = 256 * 1024;
@@ -74,16 +82,23 @@ pub struct Hit {
 #[derive(Clone)]
 pub struct SharedResponseCache(pub Option<Arc<ResponseCache>>);
 
-/// The key of a request: the SHA-256 of its caller, persisted-query hash, query hash,
-/// operation name and variables (see [`ResponseCache::key`]). Kept as the 32 bytes themselves:
-/// no hex text, no allocation per lookup.
+/// The key of a request: the process's keyed 128-bit SipHash of its caller, persisted-query
+/// hash, query hash, operation name and variables (see [`ResponseCache::key`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub struct Key([u8; 32]);
+pub struct Key(u128);
 
 /// The cache of one server process (an LRU of at most `capacity` responses).
 pub struct ResponseCache {
-    entries: Mutex<LruCache<Key, Entry>>,
-    admission: Mutex<Admission>,
+    /// The SipHash key of this process's request keys, drawn at random.
+    secret: (u64, u64),
+    /// The entries and the admission's account, under one lock.
+    state: Mutex<State>,
+}
+
+/// What the lock of a [`ResponseCache`] guards.
+struct State {
+    entries: LruCache<Key, Entry>,
+    admission: Admission,
 }
 
 /// The hit rate of the current window, and the keys seen once while selective.
@@ -96,33 +111,58 @@ struct Admission {
     seen: LruCache<Key, ()>,
 }
 
+/// Feeds what `serde_json` writes to the hash, without a buffer in between.
+struct HashWriter<'a>(&'a mut SipHasher13);
+
+impl std::io::Write for HashWriter<'_> {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        self.0.write(bytes);
+        Ok(bytes.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// Writes `bytes` to `hasher` after their length, so that pieces cannot run into each other.
+fn piece(hasher: &mut SipHasher13, bytes: &[u8]) {
+    hasher.write_usize(bytes.len());
+    hasher.write(bytes);
+}
+
 impl ResponseCache {
     /// A cache of at most `capacity` responses; `None` when `capacity` is 0 (caching off).
     pub fn new(capacity: usize) -> Option<Self> {
+        use rand::Rng as _;
+        let mut rng = rand::rng();
         NonZeroUsize::new(capacity).map(|capacity| Self {
-            entries: Mutex::new(LruCache::new(capacity)),
-            admission: Mutex::new(Admission {
-                lookups: 0,
-                hits: 0,
-                selective: false,
-                seen: LruCache::new(capacity.saturating_mul(NonZeroUsize::MIN.saturating_add(7))),
+            secret: (rng.random(), rng.random()),
+            state: Mutex::new(State {
+                entries: LruCache::new(capacity),
+                admission: Admission {
+                    lookups: 0,
+                    hits: 0,
+                    selective: false,
+                    seen: LruCache::new(
+                        capacity.saturating_mul(NonZeroUsize::MIN.saturating_add(7)),
+                    ),
+                },
             }),
         })
+    }
+
+    fn lock(&self) -> MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
     /// Whether the request of `key` should consult the cache (and may fill it): always while
     /// the cache is not selective, and when it is, for keys cached or seen once before
     /// (see the module's **Admission**). Counts the lookup in the window.
     pub fn admit(&self, key: &Key) -> bool {
-        let cached = self
-            .entries
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .contains(key);
-        let mut admission = self
-            .admission
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner);
+        let mut state = self.lock();
+        let cached = state.entries.contains(key);
+        let admission = &mut state.admission;
         admission.lookups += 1;
         if admission.lookups >= WINDOW {
             admission.selective = admission.hits * SELECTIVE_BELOW < admission.lookups;
@@ -145,31 +185,25 @@ impl ResponseCache {
 
     /// Whether the cache is selective now (for the tests and the benchmark's account).
     pub fn is_selective(&self) -> bool {
-        self.admission
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .selective
+        self.lock().admission.selective
     }
 
     /// The key of a request by `viewer`, or `None` when the request may not be cached.
     /// `query_hash` is the request's [`crate::gateway::query_hash`], which stands for its query
     /// text.
     pub fn key(
+        &self,
         viewer: Option<&Viewer>,
         request: &async_graphql::Request,
         query_hash: Option<&str>,
     ) -> Option<Key> {
-        let mut hasher = Sha256::new();
+        let mut hasher = SipHasher13::new_with_keys(self.secret.0, self.secret.1);
         match viewer {
-            None => hasher.update(b"anonymous"),
+            None => hasher.write_u8(0),
             Some(v) if v.role == Role::Integrator => {
-                hasher.update(b"integrator\n");
-                hasher.update(v.user_name.as_str().as_bytes());
-                hasher.update(if v.embargo_access {
-                    &b"\ntrue"[..]
-                } else {
-                    &b"\nfalse"[..]
-                });
+                hasher.write_u8(1);
+                piece(&mut hasher, v.user_name.as_str().as_bytes());
+                hasher.write_u8(u8::from(v.embargo_access));
             }
             Some(_) => return None,
         }
@@ -186,37 +220,30 @@ impl ResponseCache {
         if query_hash.is_none() && persisted.is_empty() {
             return None;
         }
-        // "caller\npersisted\nquery hash\noperation\nvariables", fed to the hash piece by
-        // piece instead of copied into one string first.
         let operation = request.operation_name.as_deref().unwrap_or("");
         for part in [persisted, query_hash.unwrap_or(""), operation] {
-            hasher.update(b"\n");
-            hasher.update(part.as_bytes());
+            piece(&mut hasher, part.as_bytes());
         }
-        hasher.update(b"\n");
-        serde_json::to_writer(&mut hasher, &request.variables).ok()?;
-        Some(Key(hasher.finalize().into()))
+        // The variables come last, so they need no length.
+        serde_json::to_writer(HashWriter(&mut hasher), &request.variables).ok()?;
+        Some(Key(hasher.finish128().into()))
     }
 
     /// The body cached under `key`, if it was made at `generation` and `now` is before its
     /// validity ends.
     pub fn get(&self, key: &Key, generation: i64, now: DateTime<Utc>) -> Option<Hit> {
-        let mut entries = self.entries.lock().unwrap_or_else(PoisonError::into_inner);
-        let entry = entries.get(key)?;
+        let mut state = self.lock();
+        let entry = state.entries.get(key)?;
         let fresh = entry.generation == generation && entry.valid_until.is_none_or(|end| now < end);
         if fresh {
             let hit = Hit {
                 body: entry.body.clone(),
                 field: Arc::clone(&entry.field),
             };
-            drop(entries);
-            self.admission
-                .lock()
-                .unwrap_or_else(PoisonError::into_inner)
-                .hits += 1;
+            state.admission.hits += 1;
             Some(hit)
         } else {
-            entries.pop(key);
+            state.entries.pop(key);
             None
         }
     }
@@ -236,18 +263,13 @@ impl ResponseCache {
         if body.len() > MAX_CACHED_BODY_BYTES || valid_until.is_some_and(|end| end <= made_at) {
             return false;
         }
-        self.entries
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .put(
-                key,
-                Entry {
-                    generation,
-                    valid_until,
-                    body,
-                    field: Arc::from(field),
-                },
-            );
+        let entry = Entry {
+            generation,
+            valid_until,
+            body,
+            field: Arc::from(field),
+        };
+        self.lock().entries.put(key, entry);
         true
     }
 }
@@ -259,13 +281,22 @@ mod tests {
 
     /// A key standing for `name`, for the tests of the cache's bookkeeping.
     fn k(name: &str) -> Key {
-        Key(Sha256::digest(name.as_bytes()).into())
+        let mut hasher = SipHasher13::new();
+        piece(&mut hasher, name.as_bytes());
+        Key(hasher.finish128().into())
     }
 
     /// The key as the server computes it, from the request's query hash.
     fn key(viewer: Option<&Viewer>, request: &async_graphql::Request) -> Option<Key> {
-        let hash = crate::gateway::query_hash(request);
-        ResponseCache::key(viewer, request, hash.as_deref())
+        CACHE.with(|cache| {
+            let hash = crate::gateway::query_hash(request);
+            cache.key(viewer, request, hash.as_deref())
+        })
+    }
+
+    thread_local! {
+        /// One cache (one secret) for all the keys a test compares.
+        static CACHE: ResponseCache = ResponseCache::new(1).expect("a cache");
     }
 
     fn at(second: u32) -> DateTime<Utc> {
@@ -316,6 +347,26 @@ mod tests {
         ] {
             assert_eq!(key(Some(&viewer("x", role, false)), &request()), None);
         }
+    }
+
+    #[test]
+    fn keys_are_secret_per_process_and_their_pieces_cannot_run_into_each_other() {
+        let request = |operation: &str| {
+            async_graphql::Request::new("{ releases { nodes { id } } }").operation_name(operation)
+        };
+        CACHE.with(|cache| {
+            // Without the lengths, "ab" + "c" and "a" + "bc" would feed the hash the same bytes.
+            assert_ne!(
+                cache.key(None, &request("c"), Some("ab")),
+                cache.key(None, &request("bc"), Some("a"))
+            );
+            let other = ResponseCache::new(1).expect("a cache");
+            assert_ne!(
+                cache.key(None, &request("c"), Some("ab")),
+                other.key(None, &request("c"), Some("ab")),
+                "another process, another secret"
+            );
+        });
     }
 
     #[test]
