@@ -302,7 +302,7 @@ pub(crate) async fn prepare(env: &Env, releases: usize) -> anyhow::Result<ReadDb
         crate::setup::run_cli(env, &db.url, &["migrate"]).await?;
         let existing = Store::connect(&db.url).await?;
         if is_seeded(&existing, releases).await? {
-            seed::analyze(&existing).await?;
+            seed::vacuum_analyze(&existing).await?;
             store = Some(existing);
         } else {
             eprintln!("the read database holds other data; seeding it afresh");
@@ -327,7 +327,7 @@ pub(crate) async fn prepare(env: &Env, releases: usize) -> anyhow::Result<ReadDb
                 at: newest - i as i64 * 60_000_000,
             })
             .await?;
-            seed::analyze(&store).await?;
+            seed::vacuum_analyze(&store).await?;
             let seconds = started.elapsed().as_secs_f64();
             eprintln!("seeded in {seconds:.1} s");
             seed_seconds = Some(seconds);
@@ -1067,6 +1067,7 @@ fn read_params(report: &mut Report, env: &Env, args: &ReadArgs) {
 /// `read`: GraphQL against raw SQL (and pgbench on PostgreSQL) at the same concurrency.
 pub async fn read(env: &Env, args: &ReadArgs) -> anyhow::Result<Report> {
     let read = prepare(env, args.releases).await?;
+    let warmed = read.db.warm().await?;
     let picker = Arc::new(Picker::new(&read, args).await?);
     let statements = count_statements(
         &read,
@@ -1142,6 +1143,13 @@ pub async fn read(env: &Env, args: &ReadArgs) -> anyhow::Result<Report> {
             "pgbench_ratio",
             "GraphQL / pgbench",
             rps / tps,
+        );
+    }
+    if let Some(bytes) = warmed {
+        report.metric(
+            "warmed_mib",
+            "database read before the phases MiB",
+            bytes as f64 / (1024.0 * 1024.0),
         );
     }
     if let Some(seconds) = read.seed_seconds {

@@ -245,6 +245,66 @@ impl Env {
 }
 
 impl BenchDb {
+    /// Reads the whole database once, so that the first measured phase does not pay for the disk
+    /// while the phases after it read from memory: the SQLite file (and its WAL) read through
+    /// the kernel's page cache; on PostgreSQL every table, index and TOAST table of the schema
+    /// read with `pg_prewarm` (into the kernel's cache, as a server that has been serving would
+    /// have them). Returns the bytes read, or `None` when PostgreSQL cannot load `pg_prewarm`.
+    pub async fn warm(&self) -> anyhow::Result<Option<u64>> {
+        match self.backend {
+            BackendKind::Sqlite => {
+                let path = sqlite_path(&self.url);
+                let wal = PathBuf::from(format!("{}-wal", path.display()));
+                tokio::task::spawn_blocking(move || -> anyhow::Result<Option<u64>> {
+                    use std::io::Read;
+                    let mut buffer = vec![0u8; 1 << 20];
+                    let mut total = 0u64;
+                    for file in [path, wal] {
+                        let Ok(mut file) = std::fs::File::open(&file) else {
+                            continue;
+                        };
+                        loop {
+                            let n = file.read(&mut buffer)?;
+                            if n == 0 {
+                                break;
+                            }
+                            total += n as u64;
+                        }
+                    }
+                    Ok(Some(total))
+                })
+                .await?
+            }
+            BackendKind::Postgres => {
+                let db = Database::connect(&self.url).await?;
+                if let Err(error) = db
+                    .execute_unprepared("CREATE EXTENSION IF NOT EXISTS pg_prewarm")
+                    .await
+                {
+                    eprintln!("warning: the database is not warmed: {error}");
+                    let _ = db.close().await;
+                    return Ok(None);
+                }
+                let row = db
+                    .query_one_raw(sea_orm::Statement::from_string(
+                        sea_orm::DbBackend::Postgres,
+                        "SELECT (coalesce(sum(pg_prewarm(c.oid, 'read')), 0) \
+                           * current_setting('block_size')::bigint)::bigint AS bytes \
+                         FROM pg_class c \
+                         WHERE c.relkind IN ('r', 'i', 't', 'm') \
+                           AND (c.relnamespace = current_schema()::regnamespace \
+                             OR c.oid IN (SELECT reltoastrelid FROM pg_class \
+                               WHERE relnamespace = current_schema()::regnamespace))",
+                    ))
+                    .await?
+                    .context("pg_prewarm returned no row")?;
+                let bytes: i64 = row.try_get("", "bytes")?;
+                db.close().await?;
+                Ok(Some(u64::try_from(bytes).unwrap_or(0)))
+            }
+        }
+    }
+
     /// Removes a scratch database (a kept one stays). Best effort: a failure is printed.
     pub async fn remove(self) {
         let outcome = match self.cleanup {
