@@ -62,13 +62,14 @@ ci:
 # The PostgreSQL server `bench` uses unless PRESSROOM_BENCH_POSTGRES_URL says otherwise.
 bench_pg_url := env_var_or_default("PRESSROOM_BENCH_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/test")
 
-# Run every benchmark scenario at the target sizes on a release build (docs/benchmarks.md): tables on the terminal, one JSON line per scenario in bench-results.jsonl of the target directory. The reads: (a) one release by id and (b) a random department's first page, each a new target per request, with the response cache on and off, against raw SQL
+# Run every benchmark scenario at the target sizes on a release build (docs/benchmarks.md): tables on the terminal, one JSON line per scenario in bench-results.jsonl of the target directory. The reads: (a) one release by id and (b) a random department's first page, each a new target per request, with the response cache on and off, against raw SQL; then what the cache costs reads that all miss (both servers at once, alternating slices)
 bench backend="postgres":
     cargo build --release -p pressroom -p pressroom-bench
     rm -f {{target_dir}}/bench-results.jsonl
     for query in release page; do for cache in on off; do \
         PRESSROOM_BENCH_POSTGRES_URL='{{bench_pg_url}}' {{target_dir}}/release/pressroom-bench --json --backend {{backend}} read --query $query --vary --cache $cache >> {{target_dir}}/bench-results.jsonl || exit 1; \
     done; done
+    PRESSROOM_BENCH_POSTGRES_URL='{{bench_pg_url}}' {{target_dir}}/release/pressroom-bench --json --backend {{backend}} cache-cost --query release --vary >> {{target_dir}}/bench-results.jsonl
     for scenario in publish-burst lateness audit-verify idle-rss; do \
         PRESSROOM_BENCH_POSTGRES_URL='{{bench_pg_url}}' {{target_dir}}/release/pressroom-bench --json --backend {{backend}} $scenario >> {{target_dir}}/bench-results.jsonl || exit 1; \
     done

@@ -6,6 +6,7 @@
 //! stderr). The JSON keys are read by outside scripts; `docs/benchmarks.md` lists them.
 
 mod audit;
+mod cache_cost;
 mod engine;
 mod load;
 mod publish;
@@ -60,6 +61,9 @@ struct Cli {
 enum Scenario {
     /// A page of 20 published releases of one department over GraphQL, against raw SQL.
     Read(read::ReadArgs),
+    /// What the response cache costs reads it cannot serve: the same load on a server with the
+    /// cache and one without, both running, in alternating slices.
+    CacheCost(cache_cost::CacheCostArgs),
     /// Releases all due at one instant: time until every one is published.
     PublishBurst(publish::BurstArgs),
     /// Releases due at staggered instants: how late each is published.
@@ -123,6 +127,7 @@ async fn run(cli: &Cli) -> anyhow::Result<Report> {
     };
     match &cli.scenario {
         Scenario::Read(args) => read::read(&env, args).await,
+        Scenario::CacheCost(args) => cache_cost::cache_cost(&env, args).await,
         Scenario::PublishBurst(args) => publish::publish_burst(&env, args).await,
         Scenario::Lateness(args) => publish::lateness(&env, args).await,
         Scenario::AuditVerify(args) => audit::audit_verify(&env, args).await,

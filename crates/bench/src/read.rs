@@ -132,6 +132,15 @@ pub enum CacheMode {
     Off,
 }
 
+impl Shape {
+    pub(crate) fn name(self) -> &'static str {
+        match self {
+            Self::Page => "page",
+            Self::Release => "release",
+        }
+    }
+}
+
 impl CacheMode {
     fn name(self) -> &'static str {
         match self {
@@ -218,7 +227,7 @@ fn mix(n: u64) -> u64 {
 }
 
 impl Picker {
-    async fn new(read: &ReadDb, args: &ReadArgs) -> anyhow::Result<Self> {
+    pub(crate) async fn new(read: &ReadDb, args: &ReadArgs) -> anyhow::Result<Self> {
         let departments = (0..seed::DEPARTMENTS)
             .map(|d| {
                 let in_department = (args.releases + seed::DEPARTMENTS - 1 - d) / seed::DEPARTMENTS;
@@ -589,7 +598,7 @@ impl LoadOutcome {
 }
 
 /// Runs `op` in a closed loop on `concurrency` tasks: `warmup` unmeasured, then `measure`.
-async fn drive<F, Fut>(
+pub(crate) async fn drive<F, Fut>(
     concurrency: usize,
     warmup: Duration,
     measure: Duration,
@@ -659,6 +668,38 @@ struct GraphqlOutcome {
     peak_rss_mib: f64,
 }
 
+/// One GraphQL request to `url` for the picker's next target, its answer checked: the
+/// operation [`drive`] repeats.
+pub(crate) fn graphql_request(
+    client: &reqwest::Client,
+    url: &str,
+    auth: &str,
+    picker: &Arc<Picker>,
+) -> impl Fn() -> std::pin::Pin<Box<dyn Future<Output = anyhow::Result<()>> + Send>>
++ Send
++ Sync
++ 'static {
+    let (client, url, auth) = (client.clone(), url.to_owned(), auth.to_owned());
+    let picker = Arc::clone(picker);
+    move || {
+        let target = picker.next();
+        let request = client
+            .post(&url)
+            .header("authorization", &auth)
+            .header("content-type", "application/json")
+            .body(target.body());
+        Box::pin(async move {
+            let response = request.send().await?;
+            let status = response.status();
+            let bytes = response.bytes().await?;
+            if !status.is_success() {
+                bail!("{status}: {}", String::from_utf8_lossy(&bytes));
+            }
+            target.check(&bytes)
+        })
+    }
+}
+
 async fn graphql_phase(
     env: &Env,
     read: &ReadDb,
@@ -720,26 +761,7 @@ async fn graphql_phase(
         args.concurrency,
         secs(args.warmup_seconds),
         secs(args.seconds),
-        {
-            let picker = Arc::clone(picker);
-            move || {
-                let target = picker.next();
-                let request = client
-                    .post(&url)
-                    .header("authorization", &auth)
-                    .header("content-type", "application/json")
-                    .body(target.body());
-                async move {
-                    let response = request.send().await?;
-                    let status = response.status();
-                    let bytes = response.bytes().await?;
-                    if !status.is_success() {
-                        bail!("{status}: {}", String::from_utf8_lossy(&bytes));
-                    }
-                    target.check(&bytes)
-                }
-            }
-        },
+        graphql_request(&client, &url, &auth, picker),
     )
     .await?;
     sampling.store(false, Ordering::Relaxed);
@@ -1052,13 +1074,7 @@ fn read_params(report: &mut Report, env: &Env, args: &ReadArgs) {
         .param("releases", args.releases)
         .param("concurrency", args.concurrency)
         .param("seconds", args.seconds)
-        .param(
-            "query",
-            match args.query {
-                Shape::Page => "page",
-                Shape::Release => "release",
-            },
-        )
+        .param("query", args.query.name())
         .param("vary", args.vary)
         .param("engine", args.engine)
         .param("cache", args.cache.name());

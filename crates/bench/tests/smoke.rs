@@ -124,6 +124,46 @@ fn read_by_id_with_the_cache_off_reads_a_new_release_each_time() {
 }
 
 #[test]
+fn cache_cost_runs_both_servers_in_alternating_slices() {
+    let args = [
+        "--releases",
+        "60",
+        "--concurrency",
+        "2",
+        "--settle-seconds",
+        "0.2",
+        "--query",
+        "release",
+        "--vary",
+        "--pairs",
+        "2",
+        "--slice-seconds",
+        "0.3",
+        "--slice-warmup-seconds",
+        "0.1",
+    ];
+    for (object, context) in smoke(
+        "cache-cost",
+        &args,
+        &[
+            "on_rps",
+            "off_rps",
+            "on_p99_ms",
+            "off_p99_ms",
+            "on_cpu_ms",
+            "off_cpu_ms",
+        ],
+    ) {
+        for key in ["change_pct", "pair_change_median_pct", "cpu_change_pct"] {
+            let value = object[key].as_f64();
+            assert!(value.is_some_and(f64::is_finite), "`{key}`: {context}");
+        }
+        assert_eq!(object["pairs"], 2, "{context}");
+        assert_eq!(object["query"], "release", "{context}");
+    }
+}
+
+#[test]
 fn idle_rss_reports_memory_before_and_after_load() {
     smoke("idle-rss", READ, &["idle_rss_mib", "loaded_rss_mib"]);
 }
