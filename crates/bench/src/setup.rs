@@ -256,19 +256,10 @@ impl BenchDb {
                 let path = sqlite_path(&self.url);
                 let wal = PathBuf::from(format!("{}-wal", path.display()));
                 tokio::task::spawn_blocking(move || -> anyhow::Result<Option<u64>> {
-                    use std::io::Read;
-                    let mut buffer = vec![0u8; 1 << 20];
                     let mut total = 0u64;
                     for file in [path, wal] {
-                        let Ok(mut file) = std::fs::File::open(&file) else {
-                            continue;
-                        };
-                        loop {
-                            let n = file.read(&mut buffer)?;
-                            if n == 0 {
-                                break;
-                            }
-                            total += n as u64;
+                        if let Ok(mut file) = std::fs::File::open(&file) {
+                            total += std::io::copy(&mut file, &mut std::io::sink())?;
                         }
                     }
                     Ok(Some(total))
